@@ -1,0 +1,433 @@
+"""The admin: where editors enter and correct the tracker's data."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from tracker.models import (
+    Actor,
+    Assessment,
+    Citation,
+    Development,
+    DevelopmentKind,
+    Evidence,
+    Framework,
+    Recommendation,
+    Source,
+)
+
+admin.site.site_header = "Policy Recommendation Tracker"
+admin.site.site_title = "Policy Recommendation Tracker"
+admin.site.index_title = "Data entry"
+
+SHORT_TEXTAREA = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+
+
+class RecordsCreator:
+    """Remembers who created each row, on the form itself and in its inlines."""
+
+    readonly_fields = ("created_at", "updated_at", "created_by")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if instance.pk is None and hasattr(instance, "created_by_id"):
+                instance.created_by = request.user
+        super().save_formset(request, form, formset, change)
+
+
+# --- Developments ---------------------------------------------------------------
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 1
+    autocomplete_fields = ("source",)
+    fields = ("source", "locator", "quote")
+    formfield_overrides = {models.TextField: SHORT_TEXTAREA}
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 1
+    autocomplete_fields = ("recommendation",)
+    fields = ("recommendation", "stance", "strength", "rationale")
+    formfield_overrides = {models.TextField: SHORT_TEXTAREA}
+
+
+class RecommendationListFilter(admin.SimpleListFilter):
+    """Developments that are evidence for a recommendation."""
+
+    title = "recommendation"
+    parameter_name = "recommendation"
+
+    def lookups(self, request, model_admin):
+        return [(r.code, str(r)) for r in Recommendation.objects.select_related("framework")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(
+                    Evidence.objects.filter(
+                        development=OuterRef("pk"), recommendation__code=self.value()
+                    )
+                )
+            )
+        return queryset
+
+
+class StanceListFilter(admin.SimpleListFilter):
+    """Developments with evidence of a stance, for the chosen recommendation if any."""
+
+    title = "stance"
+    parameter_name = "stance"
+
+    def __init__(self, request, params, model, model_admin):
+        # Read before the base class pops this filter's own parameter.
+        recommendation = params.get(RecommendationListFilter.parameter_name)
+        self.recommendation = recommendation[-1] if isinstance(recommendation, list) else None
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return Evidence.Stance.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Evidence.Stance.values:
+            return queryset
+        evidence = Evidence.objects.filter(development=OuterRef("pk"), stance=self.value())
+        if self.recommendation:
+            evidence = evidence.filter(recommendation__code=self.recommendation)
+        return queryset.filter(Exists(evidence))
+
+
+class LinkEvidenceForm(forms.Form):
+    """The choices an editor makes before linking many developments at once."""
+
+    recommendation = forms.ModelChoiceField(
+        queryset=Recommendation.objects.select_related("framework")
+    )
+    stance = forms.ChoiceField(choices=Evidence.Stance.choices)
+    strength = forms.TypedChoiceField(
+        choices=Evidence.Strength.choices, coerce=int, initial=Evidence.Strength.MODERATE
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Stored on every new evidence link.",
+    )
+
+
+class DevelopmentForm(forms.ModelForm):
+    # Django's admin will not put a many-to-many field with its own link model
+    # on a form; DevelopmentActor holds nothing but the pair, so a plain form
+    # field edits it (saved in DevelopmentAdmin.save_related).
+    participants = forms.ModelMultipleChoiceField(
+        label="Actors",
+        queryset=Actor.objects.all(),
+        widget=AutocompleteSelectMultiple(Development._meta.get_field("actors"), admin.site),
+        help_text="Type a code or a name: JP, NATO, Italy…",
+    )
+
+    class Meta:
+        model = Development
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["participants"].initial = self.instance.actors.all()
+
+
+@admin.register(Development)
+class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
+    list_display = (
+        "date_in_precision",
+        "title",
+        "kind",
+        "status",
+        "actor_codes",
+        "evidence_summary",
+    )
+    list_display_links = ("date_in_precision", "title")
+    list_filter = (
+        "kind",
+        "status",
+        RecommendationListFilter,
+        StanceListFilter,
+        ("actors", admin.RelatedOnlyFieldListFilter),
+        "precision",
+        "date",
+    )
+    search_fields = ("title", "summary", "key", "location")
+    date_hierarchy = "date"
+    ordering = ("-date", "title")
+    form = DevelopmentForm
+    prepopulated_fields = {"key": ("date", "title")}
+    inlines = (EvidenceInline, CitationInline)
+    actions = ("link_to_recommendation",)
+    list_per_page = 50
+    fieldsets = (
+        (
+            None,
+            {"fields": ("title", "key", "kind", "status", "participants", "location", "summary")},
+        ),
+        (
+            "When",
+            {
+                "fields": (("date", "precision", "end_date"),),
+                "description": "Give the date only as exactly as it is known: the article's "
+                "'in December' is month precision.",
+            },
+        ),
+        ("Record", {"fields": RecordsCreator.readonly_fields, "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("kind")
+            .prefetch_related(
+                "actors",
+                Prefetch(
+                    "evidence",
+                    queryset=Evidence.objects.select_related("recommendation").order_by(
+                        "recommendation__code"
+                    ),
+                ),
+            )
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.actors.set(form.cleaned_data["participants"])
+
+    @admin.display(description="date", ordering="date")
+    def date_in_precision(self, obj):
+        return obj.date_display
+
+    @admin.display(description="actors")
+    def actor_codes(self, obj):
+        return ", ".join(sorted(actor.code for actor in obj.actors.all()))
+
+    @admin.display(description="evidence (± strength)")
+    def evidence_summary(self, obj):
+        return format_html_join(
+            ", ",
+            '<span title="{}">{}&nbsp;{}{}</span>',
+            (
+                (
+                    e.get_stance_display(),
+                    e.recommendation.code,
+                    "+" if e.stance == Evidence.Stance.ADVANCES else "−",
+                    e.strength,
+                )
+                for e in obj.evidence.all()
+            ),
+        )
+
+    def has_evidence_permission(self, request):
+        return request.user.has_perm("tracker.add_evidence")
+
+    @admin.action(
+        description="Link selected developments to a recommendation as evidence",
+        permissions=["evidence"],
+    )
+    def link_to_recommendation(self, request, queryset):
+        form = LinkEvidenceForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            result = Evidence.objects.link(queryset, **form.cleaned_data, created_by=request.user)
+            recommendation = form.cleaned_data["recommendation"]
+            self.message_user(
+                request,
+                f"Linked {result.created} development(s) to {recommendation.code}; "
+                f"{result.existing} already linked to it were left unchanged.",
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/tracker/development/link_evidence.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Link developments to a recommendation",
+                "opts": self.model._meta,
+                "developments": queryset.select_related(None).prefetch_related(None),
+                "form": form,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "action": "link_to_recommendation",
+            },
+        )
+
+
+# --- Reference data --------------------------------------------------------------
+
+
+@admin.register(Actor)
+class ActorAdmin(RecordsCreator, admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "region", "development_count")
+    list_filter = ("kind", "region")
+    search_fields = ("code", "name")
+    ordering = ("code",)
+    fields = ("code", "kind", "name", "region", *RecordsCreator.readonly_fields)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(development_count=Count("developments"))
+
+    @admin.display(description="developments", ordering="development_count")
+    def development_count(self, obj):
+        return obj.development_count
+
+
+@admin.register(Source)
+class SourceAdmin(RecordsCreator, admin.ModelAdmin):
+    list_display = ("title", "publisher", "author", "published_on", "kind", "link")
+    list_filter = ("kind", "publisher")
+    search_fields = ("title", "publisher", "author", "url", "key")
+    prepopulated_fields = {"key": ("title",)}
+    date_hierarchy = "published_on"
+
+    @admin.display(description="URL")
+    def link(self, obj):
+        if not obj.url:
+            return "—"
+        return format_html('<a href="{}" rel="noopener noreferrer">open</a>', obj.url)
+
+
+@admin.register(DevelopmentKind)
+class DevelopmentKindAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "nature")
+    list_filter = ("nature",)
+    search_fields = ("code", "name")
+    prepopulated_fields = {"code": ("name",)}
+
+
+class RecommendationInline(admin.StackedInline):
+    model = Recommendation
+    extra = 0
+    fields = (("code", "ordinal"), "title", "text", "elaboration")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
+
+
+@admin.register(Framework)
+class FrameworkAdmin(RecordsCreator, admin.ModelAdmin):
+    list_display = ("code", "title", "author", "year", "recommendation_count")
+    search_fields = ("code", "title", "author")
+    autocomplete_fields = ("source",)
+    prepopulated_fields = {"code": ("author", "year")}
+    inlines = (RecommendationInline,)
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).annotate(recommendation_count=Count("recommendations"))
+        )
+
+    @admin.display(description="recommendations", ordering="recommendation_count")
+    def recommendation_count(self, obj):
+        return obj.recommendation_count
+
+
+class AssessmentInline(admin.TabularInline):
+    """The assessment history, newest first; add a row to judge again."""
+
+    model = Assessment
+    extra = 1
+    fields = ("assessed_on", "status", "reason", "rationale")
+    ordering = ("-assessed_on",)
+    formfield_overrides = {models.TextField: SHORT_TEXTAREA}
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(RecordsCreator, admin.ModelAdmin):
+    list_display = ("code", "title", "framework", "advancing", "hindering", "current_status")
+    list_filter = ("framework",)
+    search_fields = ("code", "title", "text")
+    list_select_related = ("framework",)
+    ordering = ("framework", "ordinal")
+    inlines = (AssessmentInline,)
+    readonly_fields = ("evidence_counts", *RecordsCreator.readonly_fields)
+    fields = (
+        "framework",
+        ("code", "ordinal"),
+        "title",
+        "text",
+        "elaboration",
+        "evidence_counts",
+        *RecordsCreator.readonly_fields,
+    )
+
+    def get_queryset(self, request):
+        latest = Assessment.objects.filter(recommendation=OuterRef("pk")).order_by("-assessed_on")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                advancing=Count("evidence", filter=Q(evidence__stance=Evidence.Stance.ADVANCES)),
+                hindering=Count("evidence", filter=Q(evidence__stance=Evidence.Stance.HINDERS)),
+                current_status=models.Subquery(latest.values("status")[:1]),
+            )
+        )
+
+    @admin.display(description="advancing", ordering="advancing")
+    def advancing(self, obj):
+        return obj.advancing
+
+    @admin.display(description="hindering", ordering="hindering")
+    def hindering(self, obj):
+        return obj.hindering
+
+    @admin.display(description="current status", ordering="current_status")
+    def current_status(self, obj):
+        if obj.current_status is None:
+            return "Not yet assessed"
+        return Assessment.Status(obj.current_status).label
+
+    @admin.display(description="evidence")
+    def evidence_counts(self, obj):
+        if obj.pk is None:
+            return "—"
+        return f"{obj.advancing} advancing, {obj.hindering} hindering"
+
+
+# --- Links -----------------------------------------------------------------------
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(RecordsCreator, admin.ModelAdmin):
+    list_display = ("development", "recommendation", "stance", "strength")
+    list_filter = ("recommendation", "stance", "strength")
+    search_fields = ("development__title", "development__key", "rationale")
+    autocomplete_fields = ("development", "recommendation")
+    list_select_related = ("development", "recommendation")
+    fields = ("development", "recommendation", "stance", "strength", "rationale")
+
+
+@admin.register(Citation)
+class CitationAdmin(RecordsCreator, admin.ModelAdmin):
+    list_display = ("development", "source", "locator")
+    search_fields = ("development__title", "source__title", "quote")
+    autocomplete_fields = ("development", "source")
+    list_select_related = ("development", "source")
+    fields = ("development", "source", "locator", "quote")
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(RecordsCreator, admin.ModelAdmin):
+    list_display = ("recommendation", "assessed_on", "status", "reason")
+    list_filter = ("status", "recommendation")
+    search_fields = ("recommendation__code", "rationale")
+    autocomplete_fields = ("recommendation",)
+    list_select_related = ("recommendation",)
+    date_hierarchy = "assessed_on"
+    fields = ("recommendation", "assessed_on", "status", "reason", "rationale")

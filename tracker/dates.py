@@ -1,0 +1,55 @@
+"""Dates known to a day, a month or a year, and how they read.
+
+The article the tracker starts from says "on January 9", "in December" and
+"later this year": a development's date carries its precision, and every page
+shows it no finer than it is known.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+DAY = "day"
+MONTH = "month"
+YEAR = "year"
+
+
+def truncate(day: datetime.date, precision: str) -> datetime.date:
+    """The first day of the month or year that `day` falls in, as precision asks."""
+    if precision == MONTH:
+        return day.replace(day=1)
+    if precision == YEAR:
+        return day.replace(month=1, day=1)
+    return day
+
+
+def _month(day: datetime.date) -> str:
+    return day.strftime("%B")
+
+
+def format_date(day: datetime.date, precision: str) -> str:
+    """One date in its precision: '9 January 2023', 'January 2023' or '2023'."""
+    if precision == YEAR:
+        return str(day.year)
+    if precision == MONTH:
+        return f"{_month(day)} {day.year}"
+    return f"{day.day} {_month(day)} {day.year}"
+
+
+def format_span(start: datetime.date, end: datetime.date | None, precision: str) -> str:
+    """A date or a span in its precision, sharing what both ends share.
+
+    '9–14 January 2023', '30 January – 2 February 2023', 'January–March 2023',
+    '2022–2023'.
+    """
+    if end is None or format_date(start, precision) == format_date(end, precision):
+        return format_date(start, precision)
+    if precision == YEAR:
+        return f"{start.year}–{end.year}"
+    if start.year != end.year:
+        return f"{format_date(start, precision)} – {format_date(end, precision)}"
+    if precision == MONTH:
+        return f"{_month(start)}–{_month(end)} {end.year}"
+    if start.month == end.month:
+        return f"{start.day}–{end.day} {_month(end)} {end.year}"
+    return f"{start.day} {_month(start)} – {end.day} {_month(end)} {end.year}"

@@ -1,0 +1,706 @@
+"""The tracker's domain: frameworks of recommendations, the developments that
+happen in the world, the evidence linking the two, and analysts' assessments.
+
+Every rule the data must keep is a named database constraint, mirrored in
+`clean()` so that forms say in plain words what is wrong and where.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pycountry
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from tracker import dates
+
+# Lets constraints say `code__length=2`.
+models.CharField.register_lookup(Length)
+
+code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]*\Z",
+    "Use capital letters, digits, '-' and '_' only, starting with a letter or digit.",
+)
+
+
+def country_name(alpha_2: str) -> str | None:
+    """The common English name of an ISO 3166-1 alpha-2 country, or None if unknown."""
+    country = pycountry.countries.get(alpha_2=alpha_2.upper()) if len(alpha_2) == 2 else None
+    if country is None:
+        return None
+    return getattr(country, "common_name", None) or country.name
+
+
+class TimeStamped(models.Model):
+    """Created and updated timestamps, and who created the row.
+
+    The timestamps take defaults rather than auto_now so that fixtures, which
+    load without calling save(), still get them.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class CodeManager(models.Manager):
+    """Looks rows up by their code, their natural key."""
+
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+# --- Sources -----------------------------------------------------------------
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
+class Source(TimeStamped):
+    """Where a fact comes from: an article, a statement, a report."""
+
+    class Kind(models.TextChoices):
+        NEWS = "news", "News"
+        ANALYSIS = "analysis", "Analysis"
+        OFFICIAL = "official", "Official statement"
+        REPORT = "report", "Report"
+
+    key = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="A stable identifier, e.g. 'pollmann-2023-diplomat'.",
+    )
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField("date", null=True, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
+
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["news", "analysis", "official", "report"]),
+                name="tracker_source_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        by = f" ({self.publisher})" if self.publisher else ""
+        return f"{self.title}{by}"
+
+    def natural_key(self):
+        return (self.key,)
+
+
+# --- Frameworks and recommendations -------------------------------------------
+
+
+class Framework(TimeStamped):
+    """A published set of recommendations, such as Tsuruoka's of 2015."""
+
+    code = models.SlugField(max_length=50, unique=True, help_text="e.g. 'tsuruoka-2015'.")
+    title = models.CharField(max_length=300)
+    author = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField()
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="frameworks",
+        help_text="The publication the recommendations come from.",
+    )
+    description = models.TextField(blank=True)
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["year", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=1900, year__lte=2200),
+                name="tracker_framework_year_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author} ({self.year}): {self.title}"
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class Recommendation(TimeStamped):
+    """One recommendation of a framework, quoted verbatim."""
+
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, related_name="recommendations"
+    )
+    code = models.CharField(
+        max_length=20,
+        unique=True,
+        validators=[code_validator],
+        help_text="A stable code, e.g. 'TSU-2'.",
+    )
+    ordinal = models.PositiveSmallIntegerField(help_text="Its place in the author's order.")
+    title = models.CharField("short title", max_length=200)
+    text = models.TextField("verbatim text")
+    elaboration = models.TextField(blank=True, help_text="The author's own elaboration.")
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["framework", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "ordinal"],
+                name="tracker_recommendation_unique_ordinal",
+                violation_error_message="This framework already has a recommendation "
+                "in that place.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ordinal__gte=1), name="tracker_recommendation_ordinal_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.title}"
+
+    def natural_key(self):
+        return (self.code,)
+
+    natural_key.dependencies = ["tracker.framework"]
+
+
+# --- Actors ---------------------------------------------------------------------
+
+
+class Actor(TimeStamped):
+    """A state or an organisation that takes part in developments."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", "State"
+        ORGANISATION = "organisation", "International organisation"
+        INSTITUTION = "institution", "Institution"
+
+    class Region(models.TextChoices):
+        EUROPE = "europe", "Europe"
+        ASIA_PACIFIC = "asia-pacific", "Asia-Pacific"
+        AMERICAS = "americas", "Americas"
+        MIDDLE_EAST_AFRICA = "middle-east-africa", "Middle East and Africa"
+        GLOBAL = "global", "Global"
+
+    code = models.CharField(
+        max_length=16,
+        unique=True,
+        validators=[code_validator],
+        help_text="ISO 3166-1 alpha-2 for a state (JP, FR, GB); an acronym for an "
+        "organisation (NATO, EU).",
+    )
+    name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Leave blank for a state: its name comes from the ISO country list.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    region = models.CharField(max_length=20, choices=Region.choices, blank=True)
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["state", "organisation", "institution"]),
+                name="tracker_actor_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="state") | Q(code__length=2),
+                name="tracker_actor_state_code_alpha2",
+                violation_error_message="A state's code is its two-letter ISO code.",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="tracker_actor_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name or self.code
+
+    def natural_key(self):
+        return (self.code,)
+
+    def clean(self):
+        self.code = self.code.upper()
+        if self.kind == self.Kind.STATE:
+            name = country_name(self.code)
+            if name is None:
+                raise ValidationError(
+                    {"code": f"'{self.code}' is not an ISO 3166-1 alpha-2 country code."}
+                )
+            self.name = name
+        elif not self.name:
+            raise ValidationError({"name": "An organisation or institution needs a name."})
+
+    def save(self, *args, **kwargs):
+        if self.kind == self.Kind.STATE and not self.name:
+            self.name = country_name(self.code) or ""
+        super().save(*args, **kwargs)
+
+
+# --- Developments ---------------------------------------------------------------
+
+
+class DevelopmentKind(models.Model):
+    """Reference data: what sort of thing a development is, and its nature."""
+
+    class Nature(models.TextChoices):
+        VERBAL = "verbal", "Verbal (statements, announcements, meetings)"
+        MATERIAL = "material", "Material (exercises held, agreements signed, offices opened)"
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    nature = models.CharField(max_length=10, choices=Nature.choices)
+    description = models.TextField(blank=True)
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "development kind"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nature__in=["verbal", "material"]),
+                name="tracker_developmentkind_nature_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class DevelopmentManager(models.Manager):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
+class Development(TimeStamped):
+    """Something that happened or was announced: a summit, an agreement, a gaffe."""
+
+    class Precision(models.TextChoices):
+        DAY = dates.DAY, "Day"
+        MONTH = dates.MONTH, "Month"
+        YEAR = dates.YEAR, "Year"
+
+    class Status(models.TextChoices):
+        OCCURRED = "occurred", "Occurred"
+        ANNOUNCED = "announced", "Announced"
+        CANCELLED = "cancelled", "Cancelled"
+
+    key = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="A stable identifier, e.g. '2023-01-11-japan-uk-raa'. Imports match on it.",
+    )
+    date = models.DateField(
+        help_text="The day it happened or began. With month or year precision, any day "
+        "in that month or year: it is stored as the first."
+    )
+    precision = models.CharField(
+        max_length=5,
+        choices=Precision.choices,
+        default=Precision.DAY,
+        help_text="How exactly the date is known.",
+    )
+    end_date = models.DateField(
+        null=True, blank=True, help_text="For spans, such as drills held over several days."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OCCURRED)
+    kind = models.ForeignKey(DevelopmentKind, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    actors = models.ManyToManyField(Actor, through="DevelopmentActor", related_name="developments")
+    sources = models.ManyToManyField(Source, through="Citation", related_name="developments")
+
+    objects = DevelopmentManager()
+
+    class Meta:
+        ordering = ["-date", "title"]
+        get_latest_by = "date"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("date")),
+                name="tracker_development_end_after_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(precision__in=["day", "month", "year"]),
+                name="tracker_development_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["occurred", "announced", "cancelled"]),
+                name="tracker_development_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(title=""), name="tracker_development_title_not_empty"
+            ),
+        ]
+        indexes = [
+            # The admin changelist and every report list developments newest first.
+            models.Index(fields=["-date", "title"], name="tracker_dev_date_title_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.date_display}: {self.title}"
+
+    def natural_key(self):
+        return (self.key,)
+
+    @property
+    def date_display(self) -> str:
+        """The date or span in its precision, e.g. '9–14 January 2023'."""
+        return dates.format_span(self.date, self.end_date, self.precision)
+
+    def normalise_dates(self):
+        """Store month- and year-precision dates as the first day of their period."""
+        if self.date:
+            self.date = dates.truncate(self.date, self.precision)
+        if self.end_date:
+            self.end_date = dates.truncate(self.end_date, self.precision)
+
+    def clean(self):
+        self.normalise_dates()
+        if self.date and self.end_date and self.end_date < self.date:
+            raise ValidationError({"end_date": "The end date cannot be before the start date."})
+
+    def save(self, *args, **kwargs):
+        self.normalise_dates()
+        super().save(*args, **kwargs)
+
+
+class DevelopmentActorManager(models.Manager):
+    def get_by_natural_key(self, development_key, actor_code):
+        return self.get(development__key=development_key, actor__code=actor_code)
+
+
+class DevelopmentActor(models.Model):
+    """An actor's part in a development.
+
+    An explicit link, rather than Django's implicit one, so that an actor in
+    use cannot be deleted (PROTECT) and silently drop out of the record.
+    """
+
+    development = models.ForeignKey(Development, on_delete=models.CASCADE)
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT)
+
+    objects = DevelopmentActorManager()
+
+    class Meta:
+        verbose_name = "development actor"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["development", "actor"], name="tracker_developmentactor_unique"
+            ),
+        ]
+        indexes = [
+            # The actor pages and the actor filter find developments by actor.
+            models.Index(fields=["actor", "development"], name="tracker_devactor_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor.code} in {self.development.key}"
+
+    def natural_key(self):
+        return (*self.development.natural_key(), *self.actor.natural_key())
+
+    natural_key.dependencies = ["tracker.development", "tracker.actor"]
+
+
+class CitationManager(models.Manager):
+    def get_by_natural_key(self, development_key, source_key):
+        return self.get(development__key=development_key, source__key=source_key)
+
+
+class Citation(TimeStamped):
+    """A development's source, with an optional short quote or locator."""
+
+    development = models.ForeignKey(
+        Development, on_delete=models.CASCADE, related_name="citations"
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    quote = models.TextField(blank=True, help_text="A short passage that supports the record.")
+    locator = models.CharField(
+        max_length=100, blank=True, help_text="Page, paragraph or section, e.g. 'p. 12'."
+    )
+
+    objects = CitationManager()
+
+    class Meta:
+        ordering = ["development", "source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["development", "source"],
+                name="tracker_citation_unique",
+                violation_error_message="This source is already cited for the development.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.development.key} cites {self.source.key}"
+
+    def natural_key(self):
+        return (*self.development.natural_key(), *self.source.natural_key())
+
+    natural_key.dependencies = ["tracker.development", "tracker.source"]
+
+
+# --- Evidence and assessments ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    created: int
+    existing: int
+
+
+class EvidenceManager(models.Manager):
+    def get_by_natural_key(self, development_key, recommendation_code):
+        return self.get(development__key=development_key, recommendation__code=recommendation_code)
+
+    @transaction.atomic
+    def link(
+        self, developments, recommendation, stance, strength, rationale, created_by=None
+    ) -> LinkResult:
+        """Make each development evidence for the recommendation, once.
+
+        Developments already linked to it keep their link as it is.
+        """
+        development_ids = set(developments.values_list("pk", flat=True))
+        existing = set(
+            self.filter(
+                recommendation=recommendation, development_id__in=development_ids
+            ).values_list("development_id", flat=True)
+        )
+        self.bulk_create(
+            self.model(
+                development_id=development_id,
+                recommendation=recommendation,
+                stance=stance,
+                strength=strength,
+                rationale=rationale,
+                created_by=created_by,
+            )
+            for development_id in sorted(development_ids - existing)
+        )
+        return LinkResult(created=len(development_ids - existing), existing=len(existing))
+
+
+class Evidence(TimeStamped):
+    """A development counted for or against a recommendation."""
+
+    class Stance(models.TextChoices):
+        ADVANCES = "advances", "Advances"
+        HINDERS = "hinders", "Hinders"
+
+    class Strength(models.IntegerChoices):
+        WEAK = 1, "1 – weak"
+        MODERATE = 2, "2 – moderate"
+        STRONG = 3, "3 – strong"
+
+    development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="evidence")
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="evidence"
+    )
+    stance = models.CharField(max_length=10, choices=Stance.choices)
+    strength = models.PositiveSmallIntegerField(
+        choices=Strength.choices, default=Strength.MODERATE
+    )
+    rationale = models.TextField(help_text="Why this development advances or hinders it.")
+
+    objects = EvidenceManager()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["recommendation", "development"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["development", "recommendation"],
+                name="tracker_evidence_one_per_pair",
+                violation_error_message="This development is already evidence for that "
+                "recommendation.",
+            ),
+            models.CheckConstraint(
+                condition=Q(strength__gte=1, strength__lte=3),
+                name="tracker_evidence_strength_range",
+                violation_error_message="Strength is 1 (weak), 2 (moderate) or 3 (strong).",
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=["advances", "hinders"]),
+                name="tracker_evidence_stance_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""),
+                name="tracker_evidence_rationale_not_empty",
+            ),
+        ]
+        indexes = [
+            # Recommendation pages and progress figures read evidence per recommendation.
+            models.Index(fields=["recommendation", "stance"], name="tracker_evidence_rec_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.development.key} {self.stance} {self.recommendation.code}"
+
+    def natural_key(self):
+        return (*self.development.natural_key(), *self.recommendation.natural_key())
+
+    natural_key.dependencies = ["tracker.development", "tracker.recommendation"]
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def chronological(self):
+        """Oldest judgement first, the order in which a stalled status looks back."""
+        return self.order_by("assessed_on")
+
+
+class AssessmentManager(models.Manager.from_queryset(AssessmentQuerySet)):
+    def get_by_natural_key(self, recommendation_code, assessed_on):
+        return self.get(recommendation__code=recommendation_code, assessed_on=assessed_on)
+
+
+class Assessment(TimeStamped):
+    """An analyst's dated judgement of how far a recommendation is implemented.
+
+    The history is kept; the latest is current. Statuses follow the scales of
+    PolitiFact, the Open Government Partnership and the GAO.
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBSTANTIAL = "substantial", "Substantially implemented"
+        IMPLEMENTED = "implemented", "Implemented"
+        STALLED = "stalled", "Stalled"
+        NOT_IMPLEMENTED = "not_implemented", "Not implemented"
+
+    class Reason(models.TextChoices):
+        NO_MAJORITY = "no_political_majority", "No political majority"
+        NOT_PRIORITISED = "not_prioritised", "Not prioritised"
+        CHANGED_COURSE = "changed_course", "Changed course"
+        NO_RESOURCES = "no_resources", "No resources"
+        EXTERNAL_EVENTS = "external_events", "Overtaken by external events"
+        OTHER = "other", "Other"
+
+    # Display percentages for progress bars; the status stays the authority.
+    # A stalled recommendation keeps the percentage it had reached (None here).
+    PERCENTAGES = {
+        Status.NOT_STARTED: 0,
+        Status.IN_PROGRESS: 25,
+        Status.SUBSTANTIAL: 75,
+        Status.IMPLEMENTED: 100,
+        Status.STALLED: None,
+        Status.NOT_IMPLEMENTED: 0,
+    }
+    NEEDS_REASON = (Status.STALLED, Status.NOT_IMPLEMENTED)
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="assessments"
+    )
+    assessed_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    reason = models.CharField(
+        max_length=30,
+        choices=Reason.choices,
+        blank=True,
+        help_text="Required when the status is stalled or not implemented, and only then.",
+    )
+    rationale = models.TextField()
+
+    objects = AssessmentManager()
+
+    class Meta:
+        ordering = ["recommendation", "-assessed_on"]
+        get_latest_by = "assessed_on"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "assessed_on"],
+                name="tracker_assessment_one_per_day",
+                violation_error_message="This recommendation already has an assessment "
+                "on that date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "not_started",
+                        "in_progress",
+                        "substantial",
+                        "implemented",
+                        "stalled",
+                        "not_implemented",
+                    ]
+                ),
+                name="tracker_assessment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["stalled", "not_implemented"]) & ~Q(reason="")
+                    | ~Q(status__in=["stalled", "not_implemented"]) & Q(reason="")
+                ),
+                name="tracker_assessment_reason_iff_stopped",
+                violation_error_message="A stalled or not-implemented status needs a "
+                "reason, and only those do.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""),
+                name="tracker_assessment_rationale_not_empty",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation.code} {self.get_status_display()} ({self.assessed_on})"
+
+    def natural_key(self):
+        return (*self.recommendation.natural_key(), self.assessed_on.isoformat())
+
+    natural_key.dependencies = ["tracker.recommendation"]
+
+    def clean(self):
+        if self.status in self.NEEDS_REASON and not self.reason:
+            raise ValidationError(
+                {"reason": f"Say why the recommendation is {self.get_status_display().lower()}."}
+            )
+        if self.status not in self.NEEDS_REASON and self.reason:
+            raise ValidationError(
+                {"reason": "Only a stalled or not-implemented status takes a reason."}
+            )
