@@ -141,7 +141,17 @@ class DevelopmentForm(forms.ModelForm):
 
     class Meta:
         model = Development
-        fields = "__all__"
+        fields = (
+            "title",
+            "key",
+            "kind",
+            "status",
+            "location",
+            "summary",
+            "date",
+            "precision",
+            "end_date",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -297,6 +307,7 @@ class SourceAdmin(RecordsCreator, admin.ModelAdmin):
     search_fields = ("title", "publisher", "author", "url", "key")
     prepopulated_fields = {"key": ("title",)}
     date_hierarchy = "published_on"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="URL")
     def link(self, obj):

@@ -254,11 +254,19 @@ class Actor(TimeStamped):
     def __str__(self):
         return self.name or self.code
 
+    def save(self, *args, **kwargs):
+        if self.kind == self.Kind.STATE and not self.name:
+            self.name = country_name(self.code) or ""
+        super().save(*args, **kwargs)
+
     def natural_key(self):
         return (self.code,)
 
+    def clean_fields(self, exclude=None):
+        self.code = (self.code or "").strip().upper()  # 'gb' and 'Nato' mean GB and NATO
+        super().clean_fields(exclude)
+
     def clean(self):
-        self.code = self.code.upper()
         if self.kind == self.Kind.STATE:
             name = country_name(self.code)
             if name is None:
@@ -268,11 +276,6 @@ class Actor(TimeStamped):
             self.name = name
         elif not self.name:
             raise ValidationError({"name": "An organisation or institution needs a name."})
-
-    def save(self, *args, **kwargs):
-        if self.kind == self.Kind.STATE and not self.name:
-            self.name = country_name(self.code) or ""
-        super().save(*args, **kwargs)
 
 
 # --- Developments ---------------------------------------------------------------
@@ -384,6 +387,10 @@ class Development(TimeStamped):
     def __str__(self):
         return f"{self.date_display}: {self.title}"
 
+    def save(self, *args, **kwargs):
+        self.normalise_dates()
+        super().save(*args, **kwargs)
+
     def natural_key(self):
         return (self.key,)
 
@@ -403,10 +410,6 @@ class Development(TimeStamped):
         self.normalise_dates()
         if self.date and self.end_date and self.end_date < self.date:
             raise ValidationError({"end_date": "The end date cannot be before the start date."})
-
-    def save(self, *args, **kwargs):
-        self.normalise_dates()
-        super().save(*args, **kwargs)
 
 
 class DevelopmentActorManager(models.Manager):

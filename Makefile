@@ -1,0 +1,67 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+# Both are safe to run again: they install only what changed and load the seed
+# fixtures by natural key, so nothing is duplicated.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED_FIXTURES := reference pollmann-2023
+
+# Local runs use debug mode (a development secret key, detailed error pages).
+# Production sets DJANGO_DEBUG=0 and DJANGO_SECRET_KEY itself (README: Configuration).
+export DJANGO_DEBUG ?= 1
+
+.PHONY: run test install seed superuser lint chromium lock clean
+
+run: install seed
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install chromium
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--constraint constraints.txt --editable ".[dev]"
+	touch $(STAMP)
+
+seed: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py loaddata $(SEED_FIXTURES)
+
+superuser: install
+	$(BIN)/python manage.py createsuperuser
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Browser tests drive Debian's chromium (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
+		fi; }
+
+# Re-pin every dependency after changing pyproject.toml.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check --editable ".[dev]"
+	.venv-lock/bin/python -m pip freeze --exclude-editable --disable-pip-version-check \
+		| grep -v '^-e ' > constraints.txt
+	rm -rf .venv-lock
+
+clean:
+	rm -rf $(VENV) staticfiles screenshots

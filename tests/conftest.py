@@ -1,0 +1,47 @@
+"""Shared fixtures: the seed data, and users in each role."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from tracker.roles import ANALYSTS, EDITORS
+
+SEED_FIXTURES = ("reference", "pollmann-2023")
+
+
+@pytest.fixture
+def seed(db):
+    """The seed fixtures the README's `make run` loads."""
+    call_command("loaddata", *SEED_FIXTURES, verbosity=0)
+
+
+def _staff_member(django_user_model, username, group_name):
+    user = django_user_model.objects.create_user(
+        username=username, password="a-long-test-password", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    return _staff_member(django_user_model, "eddie-editor", EDITORS)
+
+
+@pytest.fixture
+def analyst(db, django_user_model):
+    return _staff_member(django_user_model, "ana-analyst", ANALYSTS)
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def analyst_client(client, analyst):
+    client.force_login(analyst)
+    return client

@@ -1,0 +1,34 @@
+import datetime
+
+import pytest
+
+from tracker import dates
+
+D = datetime.date
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "precision", "expected"),
+    [
+        (D(2023, 1, 9), None, "day", "9 January 2023"),
+        (D(2023, 1, 9), D(2023, 1, 14), "day", "9–14 January 2023"),
+        (D(2023, 1, 30), D(2023, 2, 2), "day", "30 January – 2 February 2023"),
+        (D(2022, 12, 30), D(2023, 1, 2), "day", "30 December 2022 – 2 January 2023"),
+        (D(2023, 1, 9), D(2023, 1, 9), "day", "9 January 2023"),
+        (D(2022, 12, 1), None, "month", "December 2022"),
+        (D(2023, 1, 1), D(2023, 2, 1), "month", "January–February 2023"),
+        (D(2022, 11, 1), D(2023, 2, 1), "month", "November 2022 – February 2023"),
+        (D(2023, 1, 1), None, "year", "2023"),
+        (D(2022, 1, 1), D(2023, 1, 1), "year", "2022–2023"),
+    ],
+)
+def test_format_span_shows_a_date_no_finer_than_its_precision(start, end, precision, expected):
+    assert dates.format_span(start, end, precision) == expected
+
+
+@pytest.mark.parametrize(
+    ("precision", "expected"),
+    [("day", D(2023, 1, 24)), ("month", D(2023, 1, 1)), ("year", D(2023, 1, 1))],
+)
+def test_truncate_moves_a_date_to_the_start_of_its_period(precision, expected):
+    assert dates.truncate(D(2023, 1, 24), precision) == expected
