@@ -190,18 +190,24 @@ class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("title", "key", "kind", "status", "participants", "location", "summary")},
-        ),
-        (
-            "When",
             {
-                "fields": (("date", "precision", "end_date"),),
-                "description": "Give the date only as exactly as it is known: the article's "
-                "'in December' is month precision.",
+                "fields": (
+                    "title",
+                    ("date", "precision", "end_date"),
+                    "key",
+                    "kind",
+                    "status",
+                    "participants",
+                    "location",
+                    "summary",
+                )
             },
         ),
         ("Record", {"fields": RecordsCreator.readonly_fields, "classes": ("collapse",)}),
     )
+
+    class Media:
+        css = {"all": ("tracker/admin.css",)}
 
     def get_queryset(self, request):
         return (
@@ -302,6 +308,9 @@ class ActorAdmin(RecordsCreator, admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(RecordsCreator, admin.ModelAdmin):
+    class Media:
+        css = {"all": ("tracker/admin.css",)}
+
     list_display = ("title", "publisher", "author", "published_on", "kind", "link")
     list_filter = ("kind", "publisher")
     search_fields = ("title", "publisher", "author", "url", "key")

@@ -343,7 +343,8 @@ class Development(TimeStamped):
         max_length=5,
         choices=Precision.choices,
         default=Precision.DAY,
-        help_text="How exactly the date is known.",
+        help_text="How exactly the date is known: 'in December' is month precision, "
+        "'later this year' year precision.",
     )
     end_date = models.DateField(
         null=True, blank=True, help_text="For spans, such as drills held over several days."

@@ -1,0 +1,62 @@
+"""The Editors and Analysts groups, and what each may do in the admin."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from tests.factories import make_development, make_recommendation
+from tracker.roles import ANALYSTS, EDITORS, ensure_roles
+
+pytestmark = pytest.mark.django_db
+
+
+def codenames(group_name):
+    return set(Group.objects.get(name=group_name).permissions.values_list("codename", flat=True))
+
+
+def test_migrate_creates_both_groups_with_their_permissions():
+    editors, analysts = codenames(EDITORS), codenames(ANALYSTS)
+    assert {"add_development", "change_evidence", "delete_evidence", "add_assessment"} <= editors
+    assert not {"delete_recommendation", "delete_framework", "delete_actor"} & editors
+    assert analysts == {p for p in editors if p.startswith("view_")}
+    assert len(analysts) == 10
+
+
+def test_ensure_roles_is_idempotent_and_repairs_drift():
+    group = Group.objects.get(name=EDITORS)
+    group.permissions.clear()
+    ensure_roles()
+    ensure_roles()
+    assert Group.objects.filter(name=EDITORS).count() == 1
+    assert "add_development" in codenames(EDITORS)
+
+
+def test_editor_may_change_developments_but_not_delete_recommendations(editor_client):
+    development, recommendation = make_development(), make_recommendation()
+    change = reverse("admin:tracker_development_change", args=[development.pk])
+    assert editor_client.get(change).status_code == 200
+    delete = reverse("admin:tracker_recommendation_delete", args=[recommendation.pk])
+    assert editor_client.get(delete).status_code == 403
+    assert editor_client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_analyst_may_read_but_not_add_or_change(analyst_client):
+    development = make_development()
+    assert analyst_client.get(reverse("admin:tracker_development_changelist")).status_code == 200
+    assert analyst_client.get(reverse("admin:tracker_development_add")).status_code == 403
+    change = reverse("admin:tracker_development_change", args=[development.pk])
+    response = analyst_client.post(change, {"title": "Renamed"})
+    assert response.status_code == 403
+    development.refresh_from_db()
+    assert development.title != "Renamed"
+
+
+def test_analyst_is_not_offered_the_bulk_link_action(analyst_client):
+    response = analyst_client.get(reverse("admin:tracker_development_changelist"))
+    assert "link_to_recommendation" not in response.content.decode()
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get(reverse("admin:tracker_development_changelist"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
