@@ -16,6 +16,7 @@ from tracker.models import (
     Assessment,
     Citation,
     Development,
+    DevelopmentActor,
     DevelopmentKind,
     Evidence,
     Framework,
@@ -440,6 +441,17 @@ class CitationAdmin(RecordsCreator, admin.ModelAdmin):
     autocomplete_fields = ("development", "source")
     list_select_related = ("development", "source")
     fields = ("development", "source", "locator", "quote")
+
+
+@admin.register(DevelopmentActor)
+class DevelopmentActorAdmin(admin.ModelAdmin):
+    """Who took part in what; usually edited on the development's own form."""
+
+    list_display = ("development", "actor")
+    list_filter = (("actor", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("development__title", "development__key", "actor__code", "actor__name")
+    autocomplete_fields = ("development", "actor")
+    list_select_related = ("development", "actor")
 
 
 @admin.register(Assessment)
