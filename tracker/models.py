@@ -73,12 +73,14 @@ class CodeManager(models.Manager):
         return self.get(code=code)
 
 
-# --- Sources -----------------------------------------------------------------
+class KeyManager(models.Manager):
+    """Looks rows up by their slug key, their natural key."""
 
-
-class SourceManager(models.Manager):
     def get_by_natural_key(self, key):
         return self.get(key=key)
+
+
+# --- Sources -----------------------------------------------------------------
 
 
 class Source(TimeStamped):
@@ -102,7 +104,7 @@ class Source(TimeStamped):
     url = models.URLField("URL", max_length=500, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
 
-    objects = SourceManager()
+    objects = KeyManager()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -312,11 +314,6 @@ class DevelopmentKind(models.Model):
         return (self.code,)
 
 
-class DevelopmentManager(models.Manager):
-    def get_by_natural_key(self, key):
-        return self.get(key=key)
-
-
 class Development(TimeStamped):
     """Something that happened or was announced: a summit, an agreement, a gaffe."""
 
@@ -357,7 +354,7 @@ class Development(TimeStamped):
     actors = models.ManyToManyField(Actor, through="DevelopmentActor", related_name="developments")
     sources = models.ManyToManyField(Source, through="Citation", related_name="developments")
 
-    objects = DevelopmentManager()
+    objects = KeyManager()
 
     class Meta:
         ordering = ["-date", "title"]
