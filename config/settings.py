@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_filters",
     "django_tables2",
     "tracker",
 ]
@@ -124,4 +125,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "tracker:dashboard"
+
+# Reports need sign-in unless this is on; then anyone may read them (never change).
+TRACKER_PUBLIC_REPORTS = env_bool("TRACKER_PUBLIC_REPORTS", default=False)

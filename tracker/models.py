@@ -16,6 +16,7 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.urls import reverse
 from django.utils import timezone
 
 from tracker import dates
@@ -196,6 +197,9 @@ class Recommendation(TimeStamped):
 
     def __str__(self):
         return f"{self.code}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("tracker:recommendation-detail", args=[self.code])
 
     def natural_key(self):
         return (self.code,)
@@ -388,6 +392,9 @@ class Development(TimeStamped):
     def save(self, *args, **kwargs):
         self.normalise_dates()
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("tracker:development-detail", args=[self.pk])
 
     def natural_key(self):
         return (self.key,)

@@ -1,0 +1,196 @@
+"""The analyst report pages: access, figures, snapshots, filters, exports, bad input."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_development, make_evidence
+from tracker.models import Development, Evidence, Recommendation
+
+pytestmark = pytest.mark.django_db
+
+REPORT_URLS = [
+    "/",
+    "/methodology/",
+    "/developments/",
+    "/recommendations/TSU-2/",
+]
+
+
+@pytest.fixture
+def reader(client, django_user_model, seed):
+    client.force_login(django_user_model.objects.create_user("reader"))
+    return client
+
+
+@pytest.mark.parametrize("url", REPORT_URLS)
+def test_reports_send_signed_out_visitors_to_sign_in(client, seed, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("url", REPORT_URLS)
+def test_public_reports_setting_opens_them_to_everyone(client, seed, settings, url):
+    settings.TRACKER_PUBLIC_REPORTS = True
+    assert client.get(url).status_code == 200
+
+
+def test_sign_in_page_uses_the_site_look(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b"Policy Recommendation Tracker" in response.content
+    assert b"tracker/site.css" in response.content
+
+
+def test_dashboard_shows_each_recommendation_with_bar_and_counts(reader):
+    response = reader.get("/")
+    content = response.content.decode()
+    for recommendation in Recommendation.objects.all():
+        advancing = recommendation.evidence.filter(stance="advances").count()
+        assert f'data-code="{recommendation.code}"' in content
+        assert f"{advancing} advancing" in content
+    assert content.count('class="chart progress-bar"') == 3
+    assert 'aria-label="TSU-1 progress: 25%"' in content  # in progress, per the seed
+
+
+def test_dashboard_net_score_weighs_material_evidence_double(reader):
+    data = reader.get("/").context["data"]
+    tsu2 = next(
+        i for f in data.frameworks for i in f.recommendations if i.recommendation.code == "TSU-2"
+    )
+    expected = sum(
+        (1 if e.stance == "advances" else -1)
+        * e.strength
+        * (2 if e.development.kind.nature == "material" else 1)
+        for e in Evidence.objects.filter(recommendation__code="TSU-2").select_related(
+            "development__kind"
+        )
+    )
+    assert tsu2.net_score == expected
+    assert tsu2.hindering == 0
+
+
+def test_dashboard_as_of_counts_only_what_was_dated_by_then(reader):
+    data = reader.get("/", {"as_of": "2023-01-08"}).context["data"]
+    counted = sum(i.advancing + i.hindering for f in data.frameworks for i in f.recommendations)
+    expected = Evidence.objects.filter(development__date__lte="2023-01-08").count()
+    assert counted == expected
+    assert 0 < expected < Evidence.objects.count()
+    # The seed's assessments are dated March 2023, so none stood yet.
+    assert all(i.standing.status is None for f in data.frameworks for i in f.recommendations)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2023-13-45", "is not a date"),
+        ("yesterday", "is not a date"),
+        ("2999-01-01", "is in the future"),
+        ("1900-01-01", "No evidence is dated on or before"),
+    ],
+)
+def test_dashboard_explains_an_unusable_as_of(reader, as_of, message):
+    response = reader.get("/", {"as_of": as_of})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_explorer_filters_narrow_the_rows(reader):
+    everything = reader.get("/developments/").context["table"]
+    exercises = reader.get("/developments/", {"kind": "exercise", "actor": ["FR", "AU"]}).context[
+        "table"
+    ]
+    keys = {row.record.key for row in exercises.page.object_list}
+    assert keys == {"2023-01-09-gulf-of-aden-drills", "2023-01-08-paratroop-drill-uk-australia"}
+    assert len(everything.page.object_list) == Development.objects.count()
+
+
+def test_explorer_combines_recommendation_and_stance_on_one_link(reader):
+    table = reader.get("/developments/", {"recommendation": "TSU-3", "stance": "hinders"}).context[
+        "table"
+    ]
+    assert {row.record.key for row in table.page.object_list} == {
+        "2022-11-scholz-china-delegation"
+    }
+
+
+def test_explorer_csv_export_holds_exactly_the_filtered_sorted_rows(reader):
+    response = reader.get(
+        "/developments/", {"q": "strategic partnership", "sort": "date", "_export": "csv"}
+    )
+    assert response.status_code == 200
+    assert "developments-" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["Date"] for r in rows] == ["2023-01-10", "2023-01-30"]
+    assert rows[0]["Actors"] == "IT;JP"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "x" * 10_000},
+        {"date_after": "2023-02-30", "date_before": "nonsense"},
+        {"kind": "volcano"},
+        {"actor": "XX"},
+        {"recommendation": "TSU-9"},
+        {"stance": "sideways"},
+        {"sort": "no_such_column"},
+        {"per_page": "100000"},
+        {"status": "rumoured"},
+    ],
+)
+def test_explorer_answers_bad_input_with_a_message_not_an_error(reader, query):
+    response = reader.get("/developments/", query)
+    assert response.status_code == 200
+    if set(query) - {"sort", "per_page"}:
+        assert b"Some filters could not be used" in response.content
+
+
+@pytest.mark.parametrize("page", ["abc", "999", "-1"])
+def test_explorer_unknown_pages_are_not_found(reader, page):
+    assert reader.get("/developments/", {"page": page}).status_code == 404
+
+
+def test_unknown_codes_and_ids_are_not_found(reader):
+    assert reader.get("/recommendations/TSU-9/").status_code == 404
+    assert reader.get("/developments/999999/").status_code == 404
+
+
+def test_development_page_shows_precision_actors_citation_and_evidence(reader):
+    development = Development.objects.get(key="2023-01-09-gulf-of-aden-drills")
+    content = reader.get(development.get_absolute_url()).content.decode()
+    assert "9–14 January 2023" in content
+    assert "France (FR)" in content
+    assert "magazine.thediplomat.com" in content
+    assert "TSU-2" in content
+
+
+def test_recommendation_page_shows_text_history_and_evidence(reader):
+    content = reader.get("/recommendations/TSU-1/").content.decode()
+    assert "Build a solid intellectual foundation" in content
+    assert "In progress" in content
+    assert "Mori" in content
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/developments/", "/recommendations/TSU-2/", "/developments/?kind=exercise"],
+)
+def test_report_query_count_does_not_grow_with_data(
+    reader, django_assert_num_queries, django_assert_max_num_queries, url
+):
+    reader.get(url)
+    # Session, user and at most a handful of report queries (see tracker/progress.py).
+    with django_assert_max_num_queries(12) as small:
+        reader.get(url)
+    tsu2 = Recommendation.objects.get(code="TSU-2")
+    for _ in range(40):
+        development = make_development(
+            actors=("JP", "GB", "FR"), kind=tsu2.evidence.first().development.kind
+        )
+        make_evidence(development=development, recommendation=tsu2)
+    with django_assert_num_queries(len(small.captured_queries)):
+        reader.get(url)

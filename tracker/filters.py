@@ -1,0 +1,75 @@
+"""Filter forms for the report tables (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from tracker.models import Actor, Development, DevelopmentKind, Evidence, Recommendation
+
+
+class DevelopmentFilter(django_filters.FilterSet):
+    """The explorer's filters. Recommendation and stance combine on one evidence link."""
+
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or summary"}),
+    )
+    date = django_filters.DateFromToRangeFilter(
+        label="Date from – to",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    kind = django_filters.ModelMultipleChoiceFilter(
+        label="Kind",
+        field_name="kind__code",
+        queryset=DevelopmentKind.objects.all(),
+        to_field_name="code",
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label="Status", choices=Development.Status.choices
+    )
+    actor = django_filters.ModelMultipleChoiceFilter(
+        label="Actors (any of)",
+        field_name="actors__code",
+        queryset=Actor.objects.order_by("code"),
+        to_field_name="code",
+    )
+    recommendation = django_filters.ModelChoiceFilter(
+        label="Evidence for",
+        queryset=Recommendation.objects.all(),
+        to_field_name="code",
+        method="by_evidence",
+        empty_label="Any recommendation",
+    )
+    stance = django_filters.ChoiceFilter(
+        label="Stance",
+        choices=Evidence.Stance.choices,
+        method="by_evidence",
+        empty_label="Either stance",
+    )
+
+    class Meta:
+        model = Development
+        fields = ()
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
+
+    def by_evidence(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        recommendation = self.form.cleaned_data.get("recommendation")
+        stance = self.form.cleaned_data.get("stance")
+        if recommendation or stance:
+            links = Evidence.objects.filter(development=OuterRef("pk"))
+            if recommendation:
+                links = links.filter(recommendation=recommendation)
+            if stance:
+                links = links.filter(stance=stance)
+            queryset = queryset.filter(Exists(links))
+        return queryset
