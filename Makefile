@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
-# Both are safe to run again: they install only what changed and load the seed
-# fixtures by natural key, so nothing is duplicated.
+# Both are safe to run again: they install only what changed, and the seed data
+# is loaded only into an empty database, so nothing is duplicated or overwritten.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +8,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SEED_FIXTURES := reference pollmann-2023
 
 # Local runs use debug mode (a development secret key, detailed error pages).
 # Production sets DJANGO_DEBUG=0 and DJANGO_SECRET_KEY itself (README: Configuration).
@@ -35,7 +34,7 @@ $(STAMP): pyproject.toml constraints.txt
 seed: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py loaddata $(SEED_FIXTURES)
+	$(BIN)/python manage.py seed
 
 superuser: install
 	$(BIN)/python manage.py createsuperuser

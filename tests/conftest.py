@@ -6,9 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from tracker.management.commands.seed import SEED_FIXTURES
 from tracker.roles import ANALYSTS, EDITORS
-
-SEED_FIXTURES = ("reference", "pollmann-2023")
 
 
 @pytest.fixture

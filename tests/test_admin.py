@@ -257,3 +257,32 @@ def test_admin_dates_use_iso_input(admin_client):
     development = make_development(date=datetime.date(2023, 1, 30))
     response = admin_client.get(admin_url(Development, "change", development.pk))
     assert 'value="2023-01-30"' in response.content.decode()
+
+
+def test_evidence_saved_meanwhile_by_someone_else_is_an_error_not_a_crash(admin_client):
+    recommendation = make_recommendation()
+    development = make_development()
+    # Another editor links it while this form is open (the form did not show it).
+    make_evidence(development=development, recommendation=recommendation)
+    data = with_evidence(
+        development_post_data(
+            key=development.key,
+            kind=development.kind.pk,
+            title=development.title,
+            end_date="",
+        ),
+        (recommendation, "hinders", "1", "Mine."),
+    )
+    response = admin_client.post(admin_url(Development, "change", development.pk), data)
+    assert response.status_code == 200
+    assert "already evidence for that recommendation" in response.content.decode()
+    assert development.evidence.get().stance == "advances"
+
+
+def test_admin_refuses_ambiguous_day_month_dates(admin_client):
+    response = admin_client.post(
+        admin_url(Development, "add"), development_post_data(date="01/02/2023", end_date="")
+    )
+    assert response.status_code == 200
+    assert "date" in response.context["adminform"].form.errors
+    assert not Development.objects.exists()

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import SEED_FIXTURES
+from tracker.management.commands.seed import SEED_FIXTURES
 from tracker.models import (
     Actor,
     Assessment,
@@ -64,6 +64,17 @@ def test_seed_loads_twice_without_duplicates():
     call_command("loaddata", *SEED_FIXTURES, verbosity=0)
     assert counts() == first
     assert first["Development"] == len(ARTICLE_DEVELOPMENTS)
+
+
+@pytest.mark.django_db
+def test_seed_command_fills_an_empty_database_and_never_overwrites_edits():
+    call_command("seed", verbosity=0)
+    assert Development.objects.count() == len(ARTICLE_DEVELOPMENTS)
+    Development.objects.filter(key="2023-01-11-japan-uk-raa").update(summary="Edited.")
+    Development.objects.filter(key="2023-01-mori-ukraine-gaffe").delete()
+    call_command("seed", verbosity=0)
+    assert Development.objects.get(key="2023-01-11-japan-uk-raa").summary == "Edited."
+    assert Development.objects.count() == len(ARTICLE_DEVELOPMENTS) - 1
 
 
 def test_seed_holds_every_development_the_article_reports(seed):

@@ -49,11 +49,58 @@ class RecordsCreator:
         super().save_formset(request, form, formset, change)
 
 
+ISO_DATE = {"input_formats": ["%Y-%m-%d"]}  # never guess between 01/02 and 02/01
+
+
+class UniqueAgainstSavedRows(forms.BaseInlineFormSet):
+    """Refuses a row that repeats one saved by someone else since the form opened.
+
+    Django checks an inline's rows against each other but not against rows
+    already in the database that the form did not show; without this the
+    database's unique constraint would answer with an error page.
+    """
+
+    unique_field = ""
+    message = ""
+
+    def clean(self):
+        super().clean()
+        if self.instance.pk is None:
+            return
+        shown = [form.instance.pk for form in self.forms if form.instance.pk]
+        saved = set(
+            self.model.objects.filter(**{self.fk.name: self.instance})
+            .exclude(pk__in=shown)
+            .values_list(self.unique_field, flat=True)
+        )
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            value = data.get(self.unique_field)
+            if not data.get("DELETE") and getattr(value, "pk", value) in saved:
+                form.add_error(self.unique_field, self.message)
+
+
+class EvidenceFormSet(UniqueAgainstSavedRows):
+    unique_field = "recommendation"
+    message = "This development is already evidence for that recommendation (reload the page)."
+
+
+class CitationFormSet(UniqueAgainstSavedRows):
+    unique_field = "source"
+    message = "This source is already cited for the development (reload the page)."
+
+
+class AssessmentFormSet(UniqueAgainstSavedRows):
+    unique_field = "assessed_on"
+    message = "This recommendation already has an assessment on that date (reload the page)."
+
+
 # --- Developments ---------------------------------------------------------------
 
 
 class CitationInline(admin.TabularInline):
     model = Citation
+    formset = CitationFormSet
     extra = 1
     autocomplete_fields = ("source",)
     fields = ("source", "locator", "quote")
@@ -62,6 +109,7 @@ class CitationInline(admin.TabularInline):
 
 class EvidenceInline(admin.TabularInline):
     model = Evidence
+    formset = EvidenceFormSet
     extra = 1
     autocomplete_fields = ("recommendation",)
     fields = ("recommendation", "stance", "strength", "rationale")
@@ -186,6 +234,7 @@ class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
     form = DevelopmentForm
     prepopulated_fields = {"key": ("date", "title")}
     inlines = (EvidenceInline, CitationInline)
+    formfield_overrides = {models.DateField: ISO_DATE}
     actions = ("link_to_recommendation",)
     list_per_page = 50
     fieldsets = (
@@ -317,7 +366,7 @@ class SourceAdmin(RecordsCreator, admin.ModelAdmin):
     search_fields = ("title", "publisher", "author", "url", "key")
     prepopulated_fields = {"key": ("title",)}
     date_hierarchy = "published_on"
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}, models.DateField: ISO_DATE}
 
     @admin.display(description="URL")
     def link(self, obj):
@@ -363,10 +412,11 @@ class AssessmentInline(admin.TabularInline):
     """The assessment history, newest first; add a row to judge again."""
 
     model = Assessment
+    formset = AssessmentFormSet
     extra = 1
     fields = ("assessed_on", "status", "reason", "rationale")
     ordering = ("-assessed_on",)
-    formfield_overrides = {models.TextField: SHORT_TEXTAREA}
+    formfield_overrides = {models.TextField: SHORT_TEXTAREA, models.DateField: ISO_DATE}
 
 
 @admin.register(Recommendation)
@@ -463,3 +513,4 @@ class AssessmentAdmin(RecordsCreator, admin.ModelAdmin):
     list_select_related = ("recommendation",)
     date_hierarchy = "assessed_on"
     fields = ("recommendation", "assessed_on", "status", "reason", "rationale")
+    formfield_overrides = {models.DateField: ISO_DATE}

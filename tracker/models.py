@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pycountry
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Length
@@ -133,7 +133,9 @@ class Framework(TimeStamped):
     code = models.SlugField(max_length=50, unique=True, help_text="e.g. 'tsuruoka-2015'.")
     title = models.CharField(max_length=300)
     author = models.CharField(max_length=200)
-    year = models.PositiveSmallIntegerField()
+    year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1900), MaxValueValidator(2200)]
+    )
     source = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,
@@ -152,6 +154,7 @@ class Framework(TimeStamped):
             models.CheckConstraint(
                 condition=Q(year__gte=1900, year__lte=2200),
                 name="tracker_framework_year_plausible",
+                violation_error_message="The year must be between 1900 and 2200.",
             ),
         ]
 
@@ -521,15 +524,19 @@ class EvidenceManager(models.Manager):
             ).values_list("development_id", flat=True)
         )
         self.bulk_create(
-            self.model(
-                development_id=development_id,
-                recommendation=recommendation,
-                stance=stance,
-                strength=strength,
-                rationale=rationale,
-                created_by=created_by,
-            )
-            for development_id in sorted(development_ids - existing)
+            [
+                self.model(
+                    development_id=development_id,
+                    recommendation=recommendation,
+                    stance=stance,
+                    strength=strength,
+                    rationale=rationale,
+                    created_by=created_by,
+                )
+                for development_id in sorted(development_ids - existing)
+            ],
+            # Another editor may link the same pair meanwhile: theirs stands.
+            ignore_conflicts=True,
         )
         return LinkResult(created=len(development_ids - existing), existing=len(existing))
 

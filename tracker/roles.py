@@ -28,8 +28,11 @@ EDITOR_PERMISSIONS = {
     "developmentkind": ("view", "add", "change"),
 }
 
-# Analysts read everything and change nothing.
-ANALYST_PERMISSIONS = {model: ("view",) for model in EDITOR_PERMISSIONS}
+# Analysts read everything and record their judgements (assessments); they
+# change nothing else.
+ANALYST_PERMISSIONS = {model: ("view",) for model in EDITOR_PERMISSIONS} | {
+    "assessment": ("view", "add", "change"),
+}
 
 ROLES = {EDITORS: EDITOR_PERMISSIONS, ANALYSTS: ANALYST_PERMISSIONS}
 
