@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,12 @@ REPORT_URLS = [
     "/developments/",
     "/recommendations/TSU-2/",
 ]
+
+
+def downloaded(response) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 @pytest.fixture
@@ -123,7 +130,7 @@ def test_explorer_csv_export_holds_exactly_the_filtered_sorted_rows(reader):
     )
     assert response.status_code == 200
     assert "developments-" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
     assert [r["Date"] for r in rows] == ["2023-01-10", "2023-01-30"]
     assert rows[0]["Actors"] == "IT;JP"
 
@@ -194,3 +201,26 @@ def test_report_query_count_does_not_grow_with_data(
         make_evidence(development=development, recommendation=tsu2)
     with django_assert_num_queries(len(small.captured_queries)):
         reader.get(url)
+
+
+def test_explorer_json_and_xlsx_exports_hold_the_same_rows(reader):
+    from openpyxl import load_workbook
+
+    query = {"kind": "exercise", "sort": "-date"}
+    as_json = json.loads(downloaded(reader.get("/developments/", {**query, "_export": "json"})))
+    assert [row["Title"] for row in as_json] == [
+        d.title for d in Development.objects.filter(kind__code="exercise").order_by("-date")
+    ]
+    response = reader.get("/developments/", {**query, "_export": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(downloaded(response))).active
+    values = list(sheet.values)
+    assert values[0][:2] == ("Date", "Title")
+    assert [row[1] for row in values[1:]] == [row["Title"] for row in as_json]
+
+
+def test_exports_neutralise_cells_a_spreadsheet_would_run(reader):
+    make_development(title='=HYPERLINK("http://evil")', actors=("JP",))
+    response = reader.get("/developments/", {"q": "HYPERLINK", "_export": "csv"})
+    rows = list(csv.reader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'

@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export.views import ExportMixin
 from django_tables2.paginators import LazyPaginator
 
 from tracker import charts, progress
+from tracker.exports import StreamingExportMixin
 from tracker.filters import DevelopmentFilter
 from tracker.models import Assessment, Development, Evidence, Recommendation
 from tracker.tables import DevelopmentTable
@@ -156,7 +156,7 @@ def recommendation_detail(request, code):
     )
 
 
-class DevelopmentListView(ExportMixin, SingleTableMixin, FilterView):
+class DevelopmentListView(StreamingExportMixin, SingleTableMixin, FilterView):
     """The explorer: every development, filtered, sorted, paged and exported."""
 
     model = Development
@@ -164,8 +164,6 @@ class DevelopmentListView(ExportMixin, SingleTableMixin, FilterView):
     filterset_class = DevelopmentFilter
     template_name = "tracker/development_list.html"
     paginator_class = LazyPaginator
-    export_formats = ("csv", "xlsx", "json")
-    export_trigger_param = "_export"
 
     @classmethod
     def as_view(cls, **initkwargs):
