@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -39,7 +40,7 @@ def monthly_bars(counts: list[int], months: list[datetime.date], label: str) -> 
     """Small bars of evidence links per month, with the span and total as text."""
     if not counts or not any(counts):
         return mark_safe('<span class="muted">No evidence yet</span>')
-    width, height, gap = 6, 24, 1
+    width, height, gap = 10, 28, 2
     tallest = max(counts)
     total = sum(counts)
     text = (
@@ -72,4 +73,201 @@ def monthly_bars(counts: list[int], months: list[datetime.date], label: str) -> 
         text,
         text,
         bars,
+    )
+
+
+def _scale(value, low, high, start, end):
+    if high == low:
+        return (start + end) / 2
+    return start + (value - low) / (high - low) * (end - start)
+
+
+def cumulative_net_chart(points, label: str) -> SafeString:
+    """A step line of the running net score over time, one mark per evidence date.
+
+    Marks that raise the score are blue circles, marks that lower it vermilion
+    squares, so the two differ in shape as well as colour.
+    """
+    if not points:
+        return mark_safe('<p class="muted">No evidence yet, so no score to chart.</p>')
+    width, height = 640, 220
+    left, right, top, bottom = 44, 16, 14, 30
+    first, last = points[0].day, points[-1].day
+    if first == last:
+        first, last = first - datetime.timedelta(days=15), last + datetime.timedelta(days=15)
+    span = (last - first).days
+    totals = [p.total for p in points]
+    low, high = min(0, *totals), max(0, *totals)
+    if low == high:
+        high = low + 1
+
+    def x(day):
+        return round(_scale((day - first).days, 0, span, left, width - right), 1)
+
+    def y(value):
+        return round(_scale(value, low, high, height - bottom, top), 1)
+
+    path = [f"M{x(points[0].day)},{y(0)}"]
+    previous = 0
+    for point in points:
+        path.append(f"H{x(point.day)}V{y(point.total)}")
+        previous = point.total
+    path.append(f"H{width - right}")
+
+    marks = []
+    for point in points:
+        title = f"{point.day:%-d %B %Y}: {point.change:+d} (total {point.total})"
+        if point.change >= 0:
+            marks.append(
+                format_html(
+                    '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{}</title></circle>',
+                    x(point.day),
+                    y(point.total),
+                    ADVANCES,
+                    title,
+                )
+            )
+        else:
+            marks.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="8" height="8" fill="{}"><title>{}</title></rect>',
+                    x(point.day) - 4,
+                    y(point.total) - 4,
+                    HINDERS,
+                    title,
+                )
+            )
+    text = (
+        f"{label}: from {points[0].day:%-d %B %Y} to {points[-1].day:%-d %B %Y} the net score "
+        f"went to {previous}, ranging between {min(totals)} and {max(totals)}"
+    )
+    return format_html(
+        '<svg class="chart cumulative" viewBox="0 0 {w} {h}" role="img" aria-label="{t}">'
+        "<title>{t}</title>"
+        '<line x1="{l}" x2="{r}" y1="{zero}" y2="{zero}" stroke="{n}" stroke-dasharray="4 3"/>'
+        '<text x="{tl}" y="{ty}" text-anchor="end" class="axis">{high}</text>'
+        '<text x="{tl}" y="{by}" text-anchor="end" class="axis">{low}</text>'
+        '<text x="{l}" y="{h2}" class="axis">{start}</text>'
+        '<text x="{r}" y="{h2}" text-anchor="end" class="axis">{end}</text>'
+        '<path d="{path}" fill="none" stroke="{line}" stroke-width="2"/>{marks}</svg>',
+        w=width,
+        h=height,
+        t=text,
+        l=left,
+        r=width - right,
+        zero=y(0),
+        n=NEUTRAL,
+        tl=left - 6,
+        ty=top + 4,
+        by=height - bottom,
+        high=high,
+        low=low,
+        h2=height - 8,
+        start=f"{first:%-d %b %Y}",
+        end=f"{last:%-d %b %Y}",
+        path="".join(path),
+        line="#333333",
+        marks=SafeString("".join(marks)),
+    )
+
+
+def _ticks(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """Month starts between first and last, thinned to at most about a dozen."""
+    months = []
+    month = first.replace(day=1)
+    while month <= last:
+        if month >= first:
+            months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    step = max(1, -(-len(months) // 12))
+    return months[::step]
+
+
+def timeline_chart(lanes, label: str) -> SafeString:
+    """Swimlanes, one per recommendation: advancing evidence as blue circles above
+    the lane's line, hindering as vermilion squares below it; bigger is stronger.
+    Each mark links to its development."""
+    days = [mark.day for lane in lanes for mark in lane.marks]
+    if not days:
+        return mark_safe('<p class="muted">No evidence to place on the timeline yet.</p>')
+    first, last = min(days) - datetime.timedelta(days=10), max(days) + datetime.timedelta(days=10)
+    span = (last - first).days
+    width, left, right, lane_height, top = 960, 70, 16, 64, 28
+    height = top + lane_height * len(lanes) + 8
+
+    def x(day):
+        return round(_scale((day - first).days, 0, span, left, width - right), 1)
+
+    parts = []
+    for tick in _ticks(first, last):
+        parts.append(
+            format_html(
+                '<line x1="{x}" x2="{x}" y1="{t}" y2="{b}" class="grid"/>'
+                '<text x="{x}" y="{ty}" text-anchor="middle" class="axis">{label}</text>',
+                x=x(tick),
+                t=top - 4,
+                b=height - 8,
+                ty=top - 10,
+                label=f"{tick:%b %Y}",
+            )
+        )
+    total = 0
+    for i, lane in enumerate(lanes):
+        centre = top + lane_height * i + lane_height / 2
+        code = lane.recommendation.code
+        parts.append(
+            format_html(
+                '<g class="lane"><title>{title}</title>'
+                '<text x="6" y="{ty}" class="lane-label">{code}</text>'
+                '<line x1="{l}" x2="{r}" y1="{c}" y2="{c}" class="lane-line"/></g>',
+                title=f"{code}: {lane.recommendation.title}",
+                ty=centre + 4,
+                code=code,
+                l=left,
+                r=width - right,
+                c=centre,
+            )
+        )
+        for mark in lane.marks:
+            total += 1
+            size = 2 + mark.strength * 1.5
+            title = (
+                f"{code}, {mark.date_display}: {mark.title} "
+                f"({mark.stance}, strength {mark.strength})"
+            )
+            href = reverse("tracker:development-detail", args=[mark.development_id])
+            if mark.stance == "hinders":
+                shape = format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
+                    x(mark.day) - size,
+                    centre + 6,
+                    size * 2,
+                    size * 2,
+                    HINDERS,
+                )
+            else:
+                shape = format_html(
+                    '<circle cx="{}" cy="{}" r="{}" fill="{}"/>',
+                    x(mark.day),
+                    centre - 6 - size,
+                    size,
+                    ADVANCES,
+                )
+            parts.append(
+                format_html(
+                    '<a href="{}" class="mark"><title>{}</title>{}</a>', href, title, shape
+                )
+            )
+    text = (
+        f"{label}: {total} evidence link{'s' if total != 1 else ''} across {len(lanes)} "
+        f"recommendations from {min(days):%-d %B %Y} to {max(days):%-d %B %Y}"
+    )
+    return format_html(
+        '<svg class="chart timeline" viewBox="0 0 {} {}" role="img" aria-label="{}">'
+        "<title>{}</title>{}</svg>",
+        width,
+        height,
+        text,
+        text,
+        SafeString("".join(parts)),
     )

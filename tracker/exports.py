@@ -33,6 +33,13 @@ def neutralise(value):
     return value
 
 
+def rows_from(header: list[str], records: Iterable[dict]) -> Iterator[list]:
+    """Rows for export_response from dicts keyed by the header's names."""
+    yield header
+    for record in records:
+        yield [record[name] for name in header]
+
+
 def table_rows(table) -> Iterator[list]:
     """The header, then each record's exported values, read in chunks."""
     columns = [
@@ -87,9 +94,8 @@ def _xlsx(rows: Iterator[list], title: str):
     return spool
 
 
-def export_response(table, export_format: str, filename: str):
-    """A download of the table's rows in export_format ('csv', 'json' or 'xlsx')."""
-    rows = table_rows(table)
+def export_response(rows: Iterator[list], export_format: str, filename: str):
+    """A download of rows (a header, then values) as 'csv', 'json' or 'xlsx'."""
     if export_format == "csv":
         response = StreamingHttpResponse(_csv(rows), content_type="text/csv; charset=utf-8")
     elif export_format == "json":
@@ -120,6 +126,17 @@ class StreamingExportMixin:
         export_format = self.request.GET.get(self.export_trigger_param)
         if export_format in FORMATS:
             return export_response(
-                context["table"], export_format, self.get_export_filename(export_format)
+                table_rows(context["table"]),
+                export_format,
+                self.get_export_filename(export_format),
             )
         return super().render_to_response(context, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The page's query without paging, for export links of the same rows.
+        query = self.request.GET.copy()
+        for name in (self.export_trigger_param, "page"):
+            query.pop(name, None)
+        context["current_query"] = query.urlencode()
+        return context

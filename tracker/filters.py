@@ -73,3 +73,35 @@ class DevelopmentFilter(django_filters.FilterSet):
                 links = links.filter(stance=stance)
             queryset = queryset.filter(Exists(links))
         return queryset
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    """Filters for a recommendation's evidence table."""
+
+    stance = django_filters.ChoiceFilter(
+        label="Stance", choices=Evidence.Stance.choices, empty_label="Either stance"
+    )
+    strength = django_filters.TypedMultipleChoiceFilter(
+        label="Strength", choices=Evidence.Strength.choices, coerce=int
+    )
+    actor = django_filters.ModelMultipleChoiceFilter(
+        label="Actors (any of)",
+        field_name="development__actors__code",
+        queryset=Actor.objects.order_by("code"),
+        to_field_name="code",
+    )
+    kind = django_filters.ModelMultipleChoiceFilter(
+        label="Kind",
+        field_name="development__kind__code",
+        queryset=DevelopmentKind.objects.all(),
+        to_field_name="code",
+    )
+    date = django_filters.DateFromToRangeFilter(
+        label="Date from – to",
+        field_name="development__date",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ()

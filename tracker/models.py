@@ -268,6 +268,9 @@ class Actor(TimeStamped):
             self.name = country_name(self.code) or ""
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("tracker:actor-detail", args=[self.code])
+
     def natural_key(self):
         return (self.code,)
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
-from tracker.models import Assessment, DevelopmentKind, Evidence, Recommendation
+from tracker import dates
+from tracker.models import Actor, Assessment, DevelopmentKind, Evidence, Recommendation
 
 MATERIAL_WEIGHT = 2
 VERBAL_WEIGHT = 1
@@ -43,9 +44,14 @@ def display_percentages(history: Iterable[Assessment]) -> list[int]:
     return percentages
 
 
-def evidence_weight(prefix: str = ""):
-    """SQL for one evidence link's signed, weighted contribution to the net score."""
-    nature = f"{prefix}development__kind__nature"
+def evidence_weight(prefix: str = "", development: str | None = None):
+    """SQL for one evidence link's signed, weighted contribution to the net score.
+
+    `prefix` leads from the query's model to the evidence; `development` to the
+    evidence's development (by default through the evidence).
+    """
+    development = f"{prefix}development__" if development is None else development
+    nature = f"{development}kind__nature"
     weight = Case(
         When(**{nature: DevelopmentKind.Nature.MATERIAL}, then=Value(MATERIAL_WEIGHT)),
         default=Value(VERBAL_WEIGHT),
@@ -191,3 +197,215 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
             )
         )
     return Dashboard(frameworks=list(frameworks.values()), months=months, as_of=as_of)
+
+
+@dataclass
+class ScorePoint:
+    day: datetime.date
+    change: int
+    total: int
+
+
+def cumulative_net_score(
+    recommendation: Recommendation, as_of: datetime.date | None = None
+) -> list[ScorePoint]:
+    """The running net score at each date that brought evidence, oldest first."""
+    per_day = (
+        recommendation.evidence.filter(evidence_up_to(as_of))
+        .values("development__date")
+        .annotate(change=Sum(evidence_weight()))
+        .order_by("development__date")
+    )
+    points, total = [], 0
+    for row in per_day:
+        total += row["change"]
+        points.append(ScorePoint(row["development__date"], row["change"], total))
+    return points
+
+
+def top_actors(recommendation: Recommendation, as_of: datetime.date | None = None, limit=8):
+    """The actors in most of a recommendation's evidence, with their net score."""
+    scope = Q(developments__evidence__recommendation=recommendation)
+    if as_of is not None:
+        scope &= Q(developments__date__lte=as_of)
+    return (
+        Actor.objects.filter(scope)
+        .annotate(
+            links=Count("developments__evidence"),
+            net_score=Sum(
+                evidence_weight("developments__evidence__", development="developments__")
+            ),
+        )
+        .order_by("-links", "-net_score", "code")[:limit]
+    )
+
+
+def annotate_actor_evidence(actors: QuerySet, as_of: datetime.date | None = None) -> QuerySet:
+    """Add development count, advancing/hindering links and net score per actor."""
+    dated = Q() if as_of is None else Q(developments__date__lte=as_of)
+    evidence = dated & Q(developments__evidence__isnull=False)
+    weight = evidence_weight("developments__evidence__", development="developments__")
+    return actors.annotate(
+        development_count=Count("developments", filter=dated, distinct=True),
+        advancing=Count(
+            "developments__evidence",
+            filter=evidence & Q(developments__evidence__stance=Evidence.Stance.ADVANCES),
+        ),
+        hindering=Count(
+            "developments__evidence",
+            filter=evidence & Q(developments__evidence__stance=Evidence.Stance.HINDERS),
+        ),
+        net_score=Sum(weight, filter=evidence, default=0),
+    )
+
+
+def actor_by_recommendation(actor: Actor, as_of: datetime.date | None = None) -> QuerySet:
+    """Each recommendation the actor's developments are evidence for, with figures."""
+    scope = Q(evidence__development__actors=actor)
+    if as_of is not None:
+        scope &= Q(evidence__development__date__lte=as_of)
+    return (
+        Recommendation.objects.filter(scope)
+        .select_related("framework")
+        .annotate(
+            advancing=Count("evidence", filter=Q(evidence__stance=Evidence.Stance.ADVANCES)),
+            hindering=Count("evidence", filter=Q(evidence__stance=Evidence.Stance.HINDERS)),
+            net_score=Sum(evidence_weight("evidence__")),
+        )
+        .order_by("framework__year", "framework__code", "ordinal")
+    )
+
+
+# --- The actor × recommendation matrix ---------------------------------------------
+
+MATRIX_GROUPS = ("Organisations", "European states", "Other states")
+
+
+def matrix_group(actor: Actor) -> str:
+    """Which block of the matrix an actor's row sits in."""
+    if actor.kind != Actor.Kind.STATE:
+        return MATRIX_GROUPS[0]
+    if actor.region == Actor.Region.EUROPE:
+        return MATRIX_GROUPS[1]
+    return MATRIX_GROUPS[2]
+
+
+@dataclass
+class Cell:
+    count: int = 0
+    net_score: int = 0
+    shade: str = ""  # a CSS class: adv-1..4, hin-1..4 or empty
+
+
+@dataclass
+class MatrixRow:
+    actor: Actor
+    group: str
+    cells: list[Cell]
+    total: int
+
+
+@dataclass
+class Matrix:
+    recommendations: list[Recommendation]
+    rows: list[MatrixRow]
+    grouped: bool
+
+    def groups(self):
+        """(group name, rows) in the order MATRIX_GROUPS gives, skipping empty ones."""
+        for name in MATRIX_GROUPS:
+            rows = [row for row in self.rows if row.group == name]
+            if rows:
+                yield name, rows
+
+
+def _shade(net_score: int, strongest: int) -> str:
+    if not net_score or not strongest:
+        return ""
+    level = max(1, min(4, round(abs(net_score) / strongest * 4)))
+    return f"{'adv' if net_score > 0 else 'hin'}-{level}"
+
+
+def matrix(as_of: datetime.date | None = None, grouped: bool = True) -> Matrix:
+    """Evidence count and net score per actor and recommendation, shaded by score."""
+    recommendations = list(
+        Recommendation.objects.select_related("framework").order_by(
+            "framework__year", "framework__code", "ordinal"
+        )
+    )
+    figures = (
+        Evidence.objects.filter(evidence_up_to(as_of))
+        .values("development__actors", "recommendation")
+        .annotate(count=Count("pk"), net_score=Sum(evidence_weight()))
+        .order_by()
+    )
+    by_actor: dict[int, dict[int, Cell]] = defaultdict(dict)
+    for row in figures:
+        if row["development__actors"] is not None:
+            by_actor[row["development__actors"]][row["recommendation"]] = Cell(
+                row["count"], row["net_score"]
+            )
+    strongest = max(
+        (abs(cell.net_score) for cells in by_actor.values() for cell in cells.values()), default=0
+    )
+    rows = []
+    for actor in Actor.objects.filter(pk__in=by_actor).order_by("name"):
+        cells = [by_actor[actor.pk].get(r.pk, Cell()) for r in recommendations]
+        for cell in cells:
+            cell.shade = _shade(cell.net_score, strongest)
+        rows.append(MatrixRow(actor, matrix_group(actor), cells, sum(c.count for c in cells)))
+    if grouped:
+        rows.sort(key=lambda row: (MATRIX_GROUPS.index(row.group), row.actor.name))
+    else:
+        rows.sort(key=lambda row: (-row.total, row.actor.name))
+    return Matrix(recommendations, rows, grouped)
+
+
+# --- The timeline ---------------------------------------------------------------------
+
+
+@dataclass
+class TimelineMark:
+    development_id: int
+    day: datetime.date
+    title: str
+    date_display: str
+    stance: str
+    strength: int
+
+
+@dataclass
+class Lane:
+    recommendation: Recommendation
+    marks: list[TimelineMark]
+
+
+def timeline(as_of: datetime.date | None = None) -> list[Lane]:
+    """One lane per recommendation, with a mark for each evidence link in time."""
+    recommendations = list(
+        Recommendation.objects.select_related("framework").order_by(
+            "framework__year", "framework__code", "ordinal"
+        )
+    )
+    lanes = {r.pk: Lane(r, []) for r in recommendations}
+    links = (
+        Evidence.objects.filter(evidence_up_to(as_of))
+        .values_list(
+            "recommendation_id",
+            "development_id",
+            "development__date",
+            "development__end_date",
+            "development__precision",
+            "development__title",
+            "stance",
+            "strength",
+        )
+        .order_by("development__date")
+    )
+    for rec_id, dev_id, day, end, precision, title, stance, strength in links:
+        lanes[rec_id].marks.append(
+            TimelineMark(
+                dev_id, day, title, dates.format_span(day, end, precision), stance, strength
+            )
+        )
+    return list(lanes.values())

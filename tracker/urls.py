@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker import views
+from tracker import feeds, views
 
 app_name = "tracker"
 
@@ -9,9 +9,19 @@ urlpatterns = [
     path("methodology/", views.methodology, name="methodology"),
     path("developments/", views.DevelopmentListView.as_view(), name="development-list"),
     path("developments/<int:pk>/", views.development_detail, name="development-detail"),
+    path("developments/feed/", views.report(feeds.LatestDevelopmentsFeed()), name="feed"),
+    path("actors/", views.ActorListView.as_view(), name="actor-list"),
+    path("actors/<str:code>/", views.ActorDetailView.as_view(), name="actor-detail"),
+    path("reports/matrix/", views.matrix, name="matrix"),
+    path("timeline/", views.timeline, name="timeline"),
+    path(
+        "recommendations/<str:code>/feed/",
+        views.report(feeds.RecommendationEvidenceFeed()),
+        name="recommendation-feed",
+    ),
     path(
         "recommendations/<str:code>/",
-        views.recommendation_detail,
+        views.RecommendationDetailView.as_view(),
         name="recommendation-detail",
     ),
 ]

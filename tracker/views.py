@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from functools import wraps
+from itertools import chain
 
 from django import forms
 from django.conf import settings
@@ -11,15 +12,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
 from tracker import charts, progress
-from tracker.exports import StreamingExportMixin
-from tracker.filters import DevelopmentFilter
-from tracker.models import Assessment, Development, Evidence, Recommendation
-from tracker.tables import DevelopmentTable
+from tracker.exports import FORMATS, StreamingExportMixin, export_response
+from tracker.filters import DevelopmentFilter, EvidenceFilter
+from tracker.models import Actor, Assessment, Development, Evidence, Recommendation
+from tracker.tables import ActorTable, DevelopmentTable, EvidenceTable
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -50,6 +52,19 @@ def read_as_of(request) -> tuple[datetime.date | None, list[str]]:
     if as_of and as_of > timezone.localdate():
         return None, [f"{as_of:%-d %B %Y} is in the future; showing the latest state."]
     return as_of, []
+
+
+def developments_with_links():
+    """Developments with what their table rows show: kind, actors, evidence."""
+    return Development.objects.select_related("kind").prefetch_related(
+        "actors",
+        Prefetch(
+            "evidence",
+            queryset=Evidence.objects.select_related("recommendation").order_by(
+                "recommendation__code"
+            ),
+        ),
+    )
 
 
 def recent_developments(as_of, limit=8):
@@ -126,30 +141,157 @@ def development_detail(request, pk):
     )
 
 
+class RecommendationDetailView(StreamingExportMixin, SingleTableMixin, FilterView):
+    """One recommendation: text, assessment history, score over time, evidence."""
+
+    table_class = EvidenceTable
+    filterset_class = EvidenceFilter
+    template_name = "tracker/recommendation_detail.html"
+    table_pagination = {"per_page": 25}
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return report(super().as_view(**initkwargs))
+
+    def get(self, request, *args, **kwargs):
+        self.recommendation = get_object_or_404(
+            Recommendation.objects.select_related("framework"), code=kwargs["code"]
+        )
+        self.as_of, self.notes = read_as_of(request)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return (
+            self.recommendation.evidence.filter(progress.evidence_up_to(self.as_of))
+            .select_related("development__kind")
+            .prefetch_related("development__actors")
+        )
+
+    def get_export_filename(self, export_format):
+        return (
+            f"{self.recommendation.code}-evidence-{timezone.localdate():%Y-%m-%d}.{export_format}"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recommendation, as_of = self.recommendation, self.as_of
+        history = list(recommendation.assessments.chronological())
+        if as_of is not None:
+            history = [a for a in history if a.assessed_on <= as_of]
+        for assessment, percentage in zip(
+            history, progress.display_percentages(history), strict=True
+        ):
+            assessment.percentage = percentage
+        points = progress.cumulative_net_score(recommendation, as_of)
+        context.update(
+            nav="dashboard",
+            recommendation=recommendation,
+            history=list(reversed(history)),
+            chart=charts.cumulative_net_chart(points, f"{recommendation.code} net score"),
+            top_actors=progress.top_actors(recommendation, as_of),
+            as_of=as_of,
+            notes=self.notes,
+        )
+        return context
+
+
+class ActorListView(StreamingExportMixin, SingleTableMixin, TemplateView):
+    """Every actor with its developments and evidence figures."""
+
+    table_class = ActorTable
+    template_name = "tracker/actor_list.html"
+    table_pagination = {"per_page": 50}
+    extra_context = {"nav": "actors"}
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return report(super().as_view(**initkwargs))
+
+    def get_table_data(self):
+        return progress.annotate_actor_evidence(Actor.objects.all())
+
+    def get_export_filename(self, export_format):
+        return f"actors-{timezone.localdate():%Y-%m-%d}.{export_format}"
+
+
+class ActorDetailView(StreamingExportMixin, SingleTableMixin, TemplateView):
+    """One actor: its evidence per recommendation and its developments."""
+
+    table_class = DevelopmentTable
+    template_name = "tracker/actor_detail.html"
+    table_pagination = {"per_page": 25}
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return report(super().as_view(**initkwargs))
+
+    def get(self, request, *args, **kwargs):
+        self.actor = get_object_or_404(Actor, code=kwargs["code"].upper())
+        return super().get(request, *args, **kwargs)
+
+    def get_table_data(self):
+        return developments_with_links().filter(actors=self.actor)
+
+    def get_export_filename(self, export_format):
+        return f"{self.actor.code}-developments-{timezone.localdate():%Y-%m-%d}.{export_format}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            nav="actors",
+            actor=self.actor,
+            by_recommendation=progress.actor_by_recommendation(self.actor),
+        )
+        return context
+
+
 @report
-def recommendation_detail(request, code):
-    recommendation = get_object_or_404(
-        Recommendation.objects.select_related("framework"), code=code
-    )
+def matrix(request):
     as_of, notes = read_as_of(request)
-    history = list(recommendation.assessments.chronological())
-    if as_of is not None:
-        history = [a for a in history if a.assessed_on <= as_of]
-    for assessment, percentage in zip(history, progress.display_percentages(history), strict=True):
-        assessment.percentage = percentage
-    evidence = (
-        recommendation.evidence.filter(progress.evidence_up_to(as_of))
-        .select_related("development__kind")
-        .order_by("-development__date", "development__title")
-    )
+    grouped = request.GET.get("group", "1") != "0"
+    data = progress.matrix(as_of, grouped=grouped)
+    export_format = request.GET.get("_export")
+    if export_format in FORMATS:
+        header = ["Group", "Code", "Actor"] + [
+            f"{r.code} {what}" for r in data.recommendations for what in ("links", "net score")
+        ]
+        rows = (
+            [row.group, row.actor.code, row.actor.name]
+            + [value for cell in row.cells for value in (cell.count, cell.net_score)]
+            for row in data.rows
+        )
+        filename = f"matrix-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
+        return export_response(chain([header], rows), export_format, filename)
+    if as_of and not data.rows:
+        notes.append(f"No evidence is dated on or before {as_of:%-d %B %Y}.")
+    query = request.GET.copy()
+    query.pop("_export", None)
     return render(
         request,
-        "tracker/recommendation_detail.html",
+        "tracker/matrix.html",
         {
-            "nav": "dashboard",
-            "recommendation": recommendation,
-            "history": list(reversed(history)),
-            "evidence": evidence,
+            "nav": "matrix",
+            "matrix": data,
+            "as_of": as_of,
+            "notes": notes,
+            "current_query": query.urlencode(),
+        },
+    )
+
+
+@report
+def timeline(request):
+    as_of, notes = read_as_of(request)
+    lanes = progress.timeline(as_of)
+    if as_of and not any(lane.marks for lane in lanes):
+        notes.append(f"No evidence is dated on or before {as_of:%-d %B %Y}.")
+    return render(
+        request,
+        "tracker/timeline.html",
+        {
+            "nav": "timeline",
+            "chart": charts.timeline_chart(lanes, "Evidence over time"),
+            "lanes": lanes,
             "as_of": as_of,
             "notes": notes,
         },
@@ -170,15 +312,7 @@ class DevelopmentListView(StreamingExportMixin, SingleTableMixin, FilterView):
         return report(super().as_view(**initkwargs))
 
     def get_queryset(self):
-        return Development.objects.select_related("kind").prefetch_related(
-            "actors",
-            Prefetch(
-                "evidence",
-                queryset=Evidence.objects.select_related("recommendation").order_by(
-                    "recommendation__code"
-                ),
-            ),
-        )
+        return developments_with_links()
 
     def get_paginate_by(self, table_data):
         size = self.request.GET.get("per_page", "")
@@ -189,12 +323,5 @@ class DevelopmentListView(StreamingExportMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("_export", None)
-        query.pop("page", None)
-        context.update(
-            nav="developments",
-            page_sizes=PAGE_SIZES,
-            current_query=query.urlencode(),
-        )
+        context.update(nav="developments", page_sizes=PAGE_SIZES)
         return context

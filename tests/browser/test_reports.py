@@ -1,10 +1,15 @@
 """Analyst reports in a real browser, with screenshots at desktop and phone widths."""
 
+import csv
+import io
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE
+from tracker.models import Development, Evidence
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -39,6 +44,7 @@ def test_filtering_the_explorer_narrows_the_rows(analyst_page: Page, screenshot)
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(14)
     screenshot("explorer-desktop")
+    page.click("details.filter-box summary")
     page.select_option("#id_kind", ["exercise"])
     page.click("form.filters button[type=submit]")
     expect(rows).to_have_count(2)
@@ -47,11 +53,49 @@ def test_filtering_the_explorer_narrows_the_rows(analyst_page: Page, screenshot)
     page.set_viewport_size(DESKTOP)
 
 
-def test_recommendation_page_prints_without_navigation(analyst_page: Page, screenshot):
+def test_csv_export_downloads_exactly_the_filtered_rows(analyst_page: Page):
+    page = analyst_page
+    page.goto("/developments/?kind=exercise")
+    expect(page.locator("table tbody tr")).to_have_count(2)
+    with page.expect_download() as download_info:
+        page.click("text=CSV")
+    download = download_info.value
+    assert download.suggested_filename.startswith("developments-")
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text("utf-8-sig"))))
+    assert sorted(r["Title"] for r in rows) == sorted(
+        Development.objects.filter(kind__code="exercise").values_list("title", flat=True)
+    )
+
+
+def test_recommendation_page_shows_its_chart_and_prints_as_a_brief(analyst_page: Page, screenshot):
     page = analyst_page
     page.goto("/recommendations/TSU-2/")
+    chart = page.locator("svg.chart.cumulative")
+    expect(chart).to_be_visible()
+    expect(chart).to_have_attribute("role", "img")
     expect(page.locator(".site-header")).to_be_visible()
     screenshot("recommendation-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot("recommendation-phone")
+    page.set_viewport_size(DESKTOP)
     page.emulate_media(media="print")
     expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator("details.filter-box")).to_be_hidden()
+    expect(chart).to_be_visible()
     expect(page.locator("h1")).to_contain_text("Interoperability")
+    screenshot("recommendation-print")
+
+
+def test_matrix_and_timeline_show_actors_and_lanes(analyst_page: Page, screenshot):
+    page = analyst_page
+    page.goto("/reports/matrix/")
+    expect(page.locator("table.matrix tr.group")).to_have_count(3)
+    expect(page.locator("table.matrix th[scope=row]", has_text="North Atlantic")).to_be_visible()
+    screenshot("matrix-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot("matrix-phone")
+    page.set_viewport_size(DESKTOP)
+    page.goto("/timeline/")
+    expect(page.locator("svg.chart.timeline .lane")).to_have_count(3)
+    expect(page.locator("svg.chart.timeline a.mark")).to_have_count(Evidence.objects.count())
+    screenshot("timeline-desktop")

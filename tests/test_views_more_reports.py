@@ -1,0 +1,229 @@
+"""Actors, matrix, timeline, feeds and the recommendation page's evidence table."""
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.factories import make_actor, make_development, make_evidence
+from tests.test_views_reports import downloaded
+from tracker.models import Actor, Development, Evidence, Recommendation
+from tracker.progress import MATRIX_GROUPS
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def reader(client, django_user_model, seed):
+    client.force_login(django_user_model.objects.create_user("reader"))
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/actors/",
+        "/actors/NATO/",
+        "/reports/matrix/",
+        "/timeline/",
+        "/developments/feed/",
+        "/recommendations/TSU-3/feed/",
+    ],
+)
+def test_more_reports_need_sign_in(client, seed, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response.url
+
+
+def test_actor_list_counts_developments_and_evidence(reader):
+    table = reader.get("/actors/").context["table"]
+    japan = next(row.record for row in table.page.object_list if row.record.code == "JP")
+    assert japan.development_count == Actor.objects.get(code="JP").developments.count()
+    assert (
+        japan.advancing
+        == Evidence.objects.filter(development__actors__code="JP", stance="advances").count()
+    )
+
+
+def test_actor_page_shows_its_evidence_per_recommendation(reader):
+    response = reader.get("/actors/NATO/")
+    content = response.content.decode()
+    assert "North Atlantic Treaty Organization" in content
+    by_recommendation = {r.code: r for r in response.context["by_recommendation"]}
+    assert set(by_recommendation) == set(
+        Evidence.objects.filter(development__actors__code="NATO").values_list(
+            "recommendation__code", flat=True
+        )
+    )
+    assert by_recommendation["TSU-3"].advancing == 1
+    assert "Stoltenberg" in content or "NATO" in content
+
+
+def test_actor_codes_are_case_insensitive_and_unknown_ones_not_found(reader):
+    assert reader.get("/actors/nato/").status_code == 200
+    response = reader.get("/actors/ZZZ/")
+    assert response.status_code == 404
+    assert b"Not found" in response.content
+
+
+def test_matrix_groups_rows_and_scores_each_cell(reader):
+    matrix = reader.get("/reports/matrix/").context["matrix"]
+    groups = dict(matrix.groups())
+    assert list(groups) == list(MATRIX_GROUPS)
+    assert {row.actor.code for row in groups["Organisations"]} == {"NATO", "EU", "EEAS"}
+    assert "DE" in {row.actor.code for row in groups["European states"]}
+    germany = next(row for row in matrix.rows if row.actor.code == "DE")
+    codes = [r.code for r in matrix.recommendations]
+    tsu3 = germany.cells[codes.index("TSU-3")]
+    assert (tsu3.count, tsu3.net_score) == (1, -2)  # Scholz, moderate, a verbal meeting
+    assert tsu3.shade.startswith("hin-")
+
+
+def test_matrix_ungrouped_lists_the_most_active_first(reader):
+    matrix = reader.get("/reports/matrix/", {"group": "0"}).context["matrix"]
+    assert matrix.rows[0].actor.code == "JP"
+    assert b'class="group"' not in reader.get("/reports/matrix/", {"group": "0"}).content
+
+
+def test_matrix_as_of_counts_only_evidence_dated_by_then(reader):
+    matrix = reader.get("/reports/matrix/", {"as_of": "2022-12-31"}).context["matrix"]
+    counted = sum(cell.count for row in matrix.rows for cell in row.cells)
+    actors_per_link = sum(
+        e.development.actors.count()
+        for e in Evidence.objects.filter(development__date__lte="2022-12-31")
+    )
+    assert counted == actors_per_link > 0
+
+
+def test_matrix_exports_links_and_scores_per_recommendation(reader):
+    response = reader.get("/reports/matrix/", {"_export": "csv"})
+    rows = list(csv.DictReader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
+    nato = next(r for r in rows if r["Code"] == "NATO")
+    assert (nato["TSU-3 links"], nato["TSU-3 net score"]) == ("1", "3")
+    assert nato["Group"] == "Organisations"
+
+
+def test_timeline_has_a_lane_per_recommendation_and_a_mark_per_link(reader):
+    response = reader.get("/timeline/")
+    lanes = response.context["lanes"]
+    assert [lane.recommendation.code for lane in lanes] == ["TSU-1", "TSU-2", "TSU-3"]
+    assert sum(len(lane.marks) for lane in lanes) == Evidence.objects.count()
+    content = response.content.decode()
+    assert content.count('class="mark"') == Evidence.objects.count()
+    assert 'role="img"' in content
+
+
+def test_timeline_before_any_data_says_so(reader):
+    response = reader.get("/timeline/", {"as_of": "1990-01-01"})
+    assert response.status_code == 200
+    assert "No evidence is dated on or before 1 January 1990" in response.content.decode()
+
+
+def test_recommendation_evidence_table_filters_and_exports(reader):
+    response = reader.get("/recommendations/TSU-2/", {"actor": "AU"})
+    rows = response.context["table"].page.object_list
+    assert [row.record.development.key for row in rows] == [
+        "2023-01-08-paratroop-drill-uk-australia"
+    ]
+    export = reader.get("/recommendations/TSU-2/", {"strength": "3", "_export": "csv"})
+    exported = list(csv.DictReader(io.StringIO(downloaded(export).decode("utf-8-sig"))))
+    assert {r["Strength"] for r in exported} == {"3"}
+    assert (
+        len(exported) == Evidence.objects.filter(recommendation__code="TSU-2", strength=3).count()
+    )
+
+
+def test_recommendation_page_as_of_limits_history_chart_and_evidence(reader):
+    response = reader.get("/recommendations/TSU-2/", {"as_of": "2023-01-08"})
+    table = response.context["table"]
+    assert {row.record.development.date.isoformat() <= "2023-01-08" for row in table.rows} == {
+        True
+    }
+    assert response.context["history"] == []
+    assert "Not yet assessed by this date" in response.content.decode()
+
+
+def test_recommendation_page_lists_the_actors_contributing_most(reader):
+    top = list(reader.get("/recommendations/TSU-2/").context["top_actors"])
+    assert top[0].code == "JP"
+    assert (
+        top[0].links
+        == Evidence.objects.filter(
+            recommendation__code="TSU-2", development__actors__code="JP"
+        ).count()
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"stance": "maybe"},
+        {"strength": "7"},
+        {"actor": "QQ"},
+        {"kind": "volcano"},
+        {"date_after": "2023-02-31"},
+        {"as_of": "31/01/2023"},
+        {"page": "2"},
+    ],
+)
+def test_recommendation_page_survives_bad_input(reader, query):
+    response = reader.get("/recommendations/TSU-1/", query)
+    assert response.status_code in (200, 404)
+
+
+def test_feeds_are_atom_with_the_newest_first(reader):
+    newest = make_development(title="Newest development", actors=("JP",))
+    make_evidence(development=newest, recommendation=Recommendation.objects.get(code="TSU-3"))
+    overall = ET.fromstring(reader.get("/developments/feed/").content)
+    titles = [e.findtext(f"{ATOM}title") for e in overall.iter(f"{ATOM}entry")]
+    assert titles[0].endswith("Newest development")
+    per_recommendation = ET.fromstring(reader.get("/recommendations/TSU-3/feed/").content)
+    entries = list(per_recommendation.iter(f"{ATOM}entry"))
+    assert "Newest development" in entries[0].findtext(f"{ATOM}title")
+    assert len(entries) == Evidence.objects.filter(recommendation__code="TSU-3").count()
+    assert reader.get("/recommendations/TSU-9/feed/").status_code == 404
+
+
+def test_pages_link_their_feeds(reader):
+    content = reader.get("/recommendations/TSU-3/").content.decode()
+    assert 'type="application/atom+xml"' in content
+    assert "/recommendations/TSU-3/feed/" in content
+
+
+def grow(n):
+    """Add n developments, each with two actors and evidence for TSU-1."""
+    tsu1 = Recommendation.objects.get(code="TSU-1")
+    kind = Evidence.objects.filter(recommendation=tsu1).first().development.kind
+    for i in range(n):
+        development = make_development(actors=("JP", "GB", "FR"), kind=kind)
+        make_evidence(development=development, recommendation=tsu1, strength=1 + i % 3)
+    make_actor("PL")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/actors/",
+        "/actors/JP/",
+        "/reports/matrix/",
+        "/timeline/",
+        "/recommendations/TSU-1/?actor=JP",
+        "/developments/{raa}/",
+        "/developments/feed/",
+        "/recommendations/TSU-1/feed/",
+    ],
+)
+def test_query_count_stays_the_same_as_data_grows(
+    reader, django_assert_num_queries, django_assert_max_num_queries, url
+):
+    url = url.format(raa=Development.objects.get(key="2023-01-11-japan-uk-raa").pk)
+    assert reader.get(url).status_code == 200
+    with django_assert_max_num_queries(14) as small:
+        reader.get(url)
+    grow(40)
+    with django_assert_num_queries(len(small.captured_queries)):
+        reader.get(url)

@@ -1,0 +1,85 @@
+"""Atom feeds of new developments, overall and per recommendation."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from tracker.models import Development, Evidence, Recommendation
+
+FEED_LENGTH = 30
+
+
+class LatestDevelopmentsFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Policy Recommendation Tracker: new developments"
+    subtitle = "Developments as they are recorded, newest first."
+
+    def link(self):
+        return reverse("tracker:development-list")
+
+    def items(self):
+        return (
+            Development.objects.select_related("kind")
+            .prefetch_related("actors")
+            .order_by("-created_at", "-pk")[:FEED_LENGTH]
+        )
+
+    def item_title(self, item):
+        return f"{item.date_display}: {item.title}"
+
+    def item_description(self, item):
+        actors = ", ".join(sorted(a.code for a in item.actors.all()))
+        return f"{item.kind.name} · {item.get_status_display()} · {actors}. {item.summary}"
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+
+class RecommendationEvidenceFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, code):
+        return get_object_or_404(Recommendation, code=code)
+
+    def title(self, obj):
+        return f"Policy Recommendation Tracker: new evidence for {obj.code}"
+
+    def subtitle(self, obj):
+        return obj.text
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def items(self, obj):
+        return (
+            Evidence.objects.filter(recommendation=obj)
+            .select_related("development", "recommendation")
+            .order_by("-created_at", "-pk")[:FEED_LENGTH]
+        )
+
+    def item_title(self, item):
+        return (
+            f"{item.get_stance_display()} {item.recommendation.code} "
+            f"(strength {item.strength}): {item.development.title}"
+        )
+
+    def item_description(self, item):
+        return f"{item.development.date_display}. {item.rationale}"
+
+    def item_link(self, item):
+        return item.development.get_absolute_url()
+
+    def item_guid(self, item):
+        return f"evidence-{item.pk}"
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
