@@ -17,9 +17,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def reader(client, django_user_model, seed):
-    client.force_login(django_user_model.objects.create_user("reader"))
-    return client
+def reader(analyst_client, seed):
+    return analyst_client
 
 
 @pytest.mark.parametrize(

@@ -27,9 +27,8 @@ def downloaded(response) -> bytes:
 
 
 @pytest.fixture
-def reader(client, django_user_model, seed):
-    client.force_login(django_user_model.objects.create_user("reader"))
-    return client
+def reader(analyst_client, seed):
+    return analyst_client
 
 
 @pytest.mark.parametrize("url", REPORT_URLS)
@@ -43,6 +42,19 @@ def test_reports_send_signed_out_visitors_to_sign_in(client, seed, url):
 def test_public_reports_setting_opens_them_to_everyone(client, seed, settings, url):
     settings.TRACKER_PUBLIC_REPORTS = True
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", REPORT_URLS)
+def test_signed_in_users_without_a_role_may_not_read_reports(client, django_user_model, seed, url):
+    client.force_login(django_user_model.objects.create_user("no-role"))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert b"Analysts or Editors group" in response.content
+
+
+def test_editors_and_superusers_read_reports(editor_client, admin_client, seed):
+    assert editor_client.get("/").status_code == 200
+    assert admin_client.get("/").status_code == 200
 
 
 def test_sign_in_page_uses_the_site_look(client):
@@ -190,8 +202,9 @@ def test_report_query_count_does_not_grow_with_data(
     reader, django_assert_num_queries, django_assert_max_num_queries, url
 ):
     reader.get(url)
-    # Session, user and at most a handful of report queries (see tracker/progress.py).
-    with django_assert_max_num_queries(12) as small:
+    # Session, user, role check, then a fixed handful of report queries
+    # (tracker/progress.py); the second read must match it exactly.
+    with django_assert_max_num_queries(14) as small:
         reader.get(url)
     tsu2 = Recommendation.objects.get(code="TSU-2")
     for _ in range(40):

@@ -48,3 +48,12 @@ def ensure_roles(**kwargs) -> None:
             content_type__app_label="tracker", codename__in=codenames
         )
         group.permissions.set(permissions)
+
+
+def can_read_reports(user) -> bool:
+    """Analysts, editors and administrators read the reports."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name__in=ROLES).exists()

@@ -9,6 +9,7 @@ from itertools import chain
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -21,18 +22,23 @@ from tracker import charts, progress
 from tracker.exports import FORMATS, StreamingExportMixin, export_response
 from tracker.filters import DevelopmentFilter, EvidenceFilter
 from tracker.models import Actor, Assessment, Development, Evidence, Recommendation
+from tracker.roles import can_read_reports
 from tracker.tables import ActorTable, DevelopmentTable, EvidenceTable
 
 PAGE_SIZES = (25, 50, 100)
 
 
 def report(view):
-    """Reports need a signed-in user unless TRACKER_PUBLIC_REPORTS is on."""
+    """Reports are for analysts, editors and administrators, unless
+    TRACKER_PUBLIC_REPORTS is on: then anyone may read them."""
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
-        if not settings.TRACKER_PUBLIC_REPORTS and not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+        if not settings.TRACKER_PUBLIC_REPORTS:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can_read_reports(request.user):
+                raise PermissionDenied("Reports are for analysts, editors and administrators.")
         return view(request, *args, **kwargs)
 
     return guarded

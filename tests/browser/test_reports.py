@@ -5,11 +5,13 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE
 from tracker.models import Development, Evidence
+from tracker.roles import ANALYSTS
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -17,7 +19,8 @@ PASSWORD = "correct-horse-battery-staple"
 @pytest.fixture
 def analyst_page(page: Page, transactional_db, django_user_model):
     call_command("loaddata", "reference", "pollmann-2023", verbosity=0)
-    django_user_model.objects.create_user("analyst", password=PASSWORD)
+    analyst = django_user_model.objects.create_user("analyst", password=PASSWORD)
+    analyst.groups.add(Group.objects.get(name=ANALYSTS))
     page.goto("/")
     page.fill("#id_username", "analyst")
     page.fill("#id_password", PASSWORD)
