@@ -12,6 +12,7 @@ import datetime
 DAY = "day"
 MONTH = "month"
 YEAR = "year"
+PRECISIONS = (DAY, MONTH, YEAR)
 
 
 def truncate(day: datetime.date, precision: str) -> datetime.date:

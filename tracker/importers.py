@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -319,7 +319,17 @@ class Validator:
         self.actors = set(Actor.objects.values_list("code", flat=True))
         self.new_countries: set[str] = set()
         self.keys_seen: dict[str, int] = {}
-        self.url = URLValidator(schemes=["http", "https"])
+        self.url_validator = URLValidator(schemes=["http", "https"])
+        self.urls_checked: dict[str, bool] = {}
+
+    def valid_url(self, url: str) -> bool:
+        if url not in self.urls_checked:
+            try:
+                self.url_validator(url)
+                self.urls_checked[url] = True
+            except ValidationError:
+                self.urls_checked[url] = False
+        return self.urls_checked[url]
 
     def validate(self, line: int, record: dict[str, Any]) -> tuple[Row | None, list[Problem]]:
         problems: list[Problem] = []
@@ -506,9 +516,7 @@ class Validator:
             except ValueError as error:
                 problem(f"{prefix}date", str(error))
         if url:
-            try:
-                self.url(url)
-            except ValidationError:
+            if not self.valid_url(url):
                 problem(f"{prefix}url", f"'{url[:80]}' is not an http(s) address")
             source_key = ("url", url)
         elif title:
@@ -774,65 +782,100 @@ class Writer:
         )
 
     def _apply(self, to_create, to_update) -> None:
-        now = timezone.now()
-        created = Development.objects.bulk_create(
-            [
-                Development(
-                    key=row.key,
-                    created_at=now,
-                    updated_at=now,
-                    created_by=self.created_by,
-                    **{name: getattr(row, name) for name in self.FIELDS},
-                )
-                for row, _ in to_create
-            ]
-        )
-        updated = []
-        for row, pk, _ in to_update:
-            development = Development(pk=pk, updated_at=now)
-            for name in self.FIELDS:
-                setattr(development, name, getattr(row, name))
-            updated.append(development)
-        if updated:
-            Development.objects.bulk_update(updated, [*self.FIELDS, "updated_at"])
-            ids = [d.pk for d in updated]
-            for model in (DevelopmentActor, Citation, Evidence):
-                model.objects.filter(development_id__in=ids).delete()
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+        user = self.created_by.pk if self.created_by else None
 
-        pairs = [(d.pk, row, c) for d, (row, c) in zip(created, to_create, strict=True)]
+        def field_values(row):
+            return [
+                ops.adapt_datefield_value(row.date),
+                row.precision,
+                ops.adapt_datefield_value(row.end_date),
+                row.title,
+                row.summary,
+                row.kind_id,
+                row.status,
+                row.location,
+            ]
+
+        if to_create:
+            insert_rows(
+                Development,
+                ["key", *self.FIELDS, "created_at", "updated_at", "created_by"],
+                [[row.key, *field_values(row), now, now, user] for row, _ in to_create],
+            )
+        ids = dict(
+            Development.objects.filter(key__in=[row.key for row, _ in to_create]).values_list(
+                "key", "pk"
+            )
+        )
+        if to_update:
+            updated = []
+            for row, pk, _ in to_update:
+                development = Development(pk=pk, updated_at=timezone.now())
+                for name in self.FIELDS:
+                    setattr(development, name, getattr(row, name))
+                updated.append(development)
+            Development.objects.bulk_update(updated, [*self.FIELDS, "updated_at"])
+            changed = [pk for _, pk, _ in to_update]
+            for model in (DevelopmentActor, Citation, Evidence):
+                model.objects.filter(development_id__in=changed).delete()
+
+        pairs = [(ids[row.key], row, c) for row, c in to_create]
         pairs += [(pk, row, c) for row, pk, c in to_update]
-        DevelopmentActor.objects.bulk_create(
-            DevelopmentActor(development_id=pk, actor_id=self.actor_ids[code])
-            for pk, row, _ in pairs
-            for code in row.actor_codes
+        insert_rows(
+            DevelopmentActor,
+            ["development", "actor"],
+            [[pk, self.actor_ids[code]] for pk, row, _ in pairs for code in row.actor_codes],
         )
-        Citation.objects.bulk_create(
-            Citation(
-                development_id=pk,
-                source_id=source_id,
-                quote=quote,
-                locator=locator,
-                created_at=now,
-                updated_at=now,
-                created_by=self.created_by,
-            )
-            for pk, _, citation_rows in pairs
-            for source_id, quote, locator in citation_rows
+        insert_rows(
+            Citation,
+            [
+                "development",
+                "source",
+                "quote",
+                "locator",
+                "created_at",
+                "updated_at",
+                "created_by",
+            ],
+            [
+                [pk, source_id, quote, locator, now, now, user]
+                for pk, _, citation_rows in pairs
+                for source_id, quote, locator in citation_rows
+            ],
         )
-        Evidence.objects.bulk_create(
-            Evidence(
-                development_id=pk,
-                recommendation_id=recommendation_id,
-                stance=stance,
-                strength=strength,
-                rationale=rationale,
-                created_at=now,
-                updated_at=now,
-                created_by=self.created_by,
-            )
-            for pk, row, _ in pairs
-            for recommendation_id, stance, strength, rationale in row.evidence
+        insert_rows(
+            Evidence,
+            [
+                "development",
+                "recommendation",
+                "stance",
+                "strength",
+                "rationale",
+                "created_at",
+                "updated_at",
+                "created_by",
+            ],
+            [[pk, *link, now, now, user] for pk, row, _ in pairs for link in row.evidence],
         )
+
+
+def insert_rows(model, field_names: list[str], rows: list[list]) -> None:
+    """INSERT many rows at once, values already in the database's terms.
+
+    Measured on 100,000 developments: Django's bulk_create spends most of an
+    import preparing each value through its field; executemany with values
+    prepared once is several times faster, on SQLite and on PostgreSQL alike.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in field_names)
+    placeholders = ", ".join(["%s"] * len(field_names))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:

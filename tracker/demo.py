@@ -1,0 +1,233 @@
+"""Realistic synthetic data for measuring the tracker at scale.
+
+Reproducible: the same seed gives the same rows. Reference data (kinds,
+organisations) must be loaded first (`manage.py seed` or `loaddata reference`);
+this adds demo frameworks, every country as a state actor, a pool of sources,
+and developments with actors, a citation, 1–3 evidence links and assessments.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass
+
+import pycountry
+from django.db import transaction
+from django.utils import timezone
+
+from tracker import dates
+from tracker.models import (
+    Actor,
+    Assessment,
+    Citation,
+    Development,
+    DevelopmentActor,
+    DevelopmentKind,
+    Evidence,
+    Framework,
+    Recommendation,
+    Source,
+    country_name,
+)
+
+BATCH = 5000
+FIRST_DAY = datetime.date(2010, 1, 1)
+DAYS = 16 * 365  # developments spread over 2010-2025
+TOPICS = (
+    "maritime security",
+    "cyber defence",
+    "supply chains",
+    "space cooperation",
+    "export controls",
+    "energy security",
+    "disaster relief",
+    "arms control",
+    "critical minerals",
+    "research exchange",
+)
+VERBS = (
+    "agree on",
+    "hold talks on",
+    "sign a memorandum on",
+    "exercise together for",
+    "announce cooperation on",
+    "disagree over",
+)
+
+
+@dataclass
+class DemoSummary:
+    frameworks: int
+    developments: int
+    evidence: int
+    actors: int
+    sources: int
+    assessments: int
+
+
+def _frameworks(rng: random.Random, seed: int) -> list[Recommendation]:
+    recommendations = list(Recommendation.objects.all())
+    now = timezone.now()
+    for n in range(1, 4):
+        framework, _ = Framework.objects.get_or_create(
+            code=f"demo-{seed}-{n}",
+            defaults={
+                "title": f"Demo framework {n} (seed {seed})",
+                "author": "Synthetic data",
+                "year": 2010 + n,
+            },
+        )
+        for ordinal in range(1, rng.randint(3, 5) + 1):
+            recommendation, _ = Recommendation.objects.get_or_create(
+                code=f"D{seed}-{n}-{ordinal}",
+                defaults={
+                    "framework": framework,
+                    "ordinal": ordinal,
+                    "title": f"Demo recommendation {n}.{ordinal}",
+                    "text": f"Strengthen {rng.choice(TOPICS)} between the partners.",
+                    "created_at": now,
+                },
+            )
+            recommendations.append(recommendation)
+    return list({r.pk: r for r in recommendations}.values())
+
+
+def _countries() -> list[Actor]:
+    existing = set(Actor.objects.values_list("code", flat=True))
+    Actor.objects.bulk_create(
+        Actor(code=c.alpha_2, name=country_name(c.alpha_2), kind=Actor.Kind.STATE)
+        for c in pycountry.countries
+        if c.alpha_2 not in existing
+    )
+    return list(Actor.objects.order_by("code"))
+
+
+def _sources(rng: random.Random, seed: int, count: int = 300) -> list[Source]:
+    publishers = ("The Diplomat", "Nikkei Asia", "Reuters", "Ministry statement", "Think tank")
+    Source.objects.bulk_create(
+        [
+            Source(
+                key=f"demo-{seed}-source-{n:04d}",
+                title=f"Report {n} on {rng.choice(TOPICS)}",
+                publisher=rng.choice(publishers),
+                published_on=FIRST_DAY + datetime.timedelta(days=rng.randrange(DAYS)),
+                url=f"https://example.org/demo/{seed}/{n}",
+                kind=rng.choice(Source.Kind.values),
+            )
+            for n in range(count)
+        ],
+        ignore_conflicts=True,
+    )
+    return list(Source.objects.filter(key__startswith=f"demo-{seed}-source-"))
+
+
+@transaction.atomic
+def generate(developments: int, seed: int) -> DemoSummary:
+    """Add `developments` synthetic developments (and what they need), from `seed`."""
+    rng = random.Random(seed)
+    kinds = list(DevelopmentKind.objects.order_by("code"))
+    if not kinds:
+        raise ValueError("Load the reference data first: manage.py loaddata reference")
+    recommendations = _frameworks(rng, seed)
+    actors = _countries()
+    sources = _sources(rng, seed)
+    states = [a for a in actors if a.kind == Actor.Kind.STATE]
+    organisations = [a for a in actors if a.kind != Actor.Kind.STATE] or states
+    now = timezone.now()
+    evidence_total = 0
+
+    for start in range(0, developments, BATCH):
+        batch = []
+        for i in range(start, min(start + BATCH, developments)):
+            precision = rng.choices(dates.PRECISIONS, weights=(85, 12, 3))[0]
+            day = dates.truncate(
+                FIRST_DAY + datetime.timedelta(days=rng.randrange(DAYS)), precision
+            )
+            end = None
+            if precision == dates.DAY and rng.random() < 0.1:
+                end = day + datetime.timedelta(days=rng.randint(1, 10))
+            topic, verb = rng.choice(TOPICS), rng.choice(VERBS)
+            batch.append(
+                Development(
+                    key=f"demo-{seed}-{i:07d}",
+                    date=day,
+                    precision=precision,
+                    end_date=end,
+                    status=rng.choices(Development.Status.values, weights=(85, 12, 3))[0],
+                    kind=rng.choice(kinds),
+                    title=f"Partners {verb} {topic} (#{i})",
+                    summary=f"Synthetic development {i} about {topic}.",
+                    location=rng.choice(("", "Tokyo", "Brussels", "Paris", "London", "Rome")),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        created = Development.objects.bulk_create(batch)
+        links, citations, evidence = [], [], []
+        for development in created:
+            chosen = rng.sample(states, rng.randint(1, 3))
+            if rng.random() < 0.3:
+                chosen.append(rng.choice(organisations))
+            links.extend(
+                DevelopmentActor(development_id=development.pk, actor_id=a.pk)
+                for a in {a.pk: a for a in chosen}.values()
+            )
+            citations.append(
+                Citation(
+                    development_id=development.pk,
+                    source_id=rng.choice(sources).pk,
+                    quote="",
+                    locator=f"paragraph {rng.randint(1, 20)}",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            for recommendation in rng.sample(
+                recommendations, rng.choices((1, 2, 3), weights=(1, 2, 5))[0]
+            ):
+                stance = "hinders" if rng.random() < 0.2 else "advances"
+                evidence.append(
+                    Evidence(
+                        development_id=development.pk,
+                        recommendation_id=recommendation.pk,
+                        stance=stance,
+                        strength=rng.randint(1, 3),
+                        rationale=f"Synthetic: {stance} {recommendation.code}.",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        DevelopmentActor.objects.bulk_create(links)
+        Citation.objects.bulk_create(citations)
+        Evidence.objects.bulk_create(evidence)
+        evidence_total += len(evidence)
+
+    assessments = []
+    for recommendation in recommendations:
+        day = FIRST_DAY
+        for _ in range(rng.randint(1, 4)):
+            day += datetime.timedelta(days=rng.randint(180, 1200))
+            status = rng.choice(Assessment.Status.values)
+            assessments.append(
+                Assessment(
+                    recommendation=recommendation,
+                    assessed_on=day,
+                    status=status,
+                    reason=rng.choice(Assessment.Reason.values)
+                    if status in Assessment.NEEDS_REASON
+                    else "",
+                    rationale=f"Synthetic judgement of {recommendation.code}.",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    Assessment.objects.bulk_create(assessments, ignore_conflicts=True)
+    return DemoSummary(
+        frameworks=Framework.objects.count(),
+        developments=developments,
+        evidence=evidence_total,
+        actors=len(actors),
+        sources=len(sources),
+        assessments=len(assessments),
+    )
