@@ -197,3 +197,14 @@ def test_evidence_link_creates_missing_links_once_and_keeps_existing_ones():
     linked.refresh_from_db()
     assert (linked.stance, linked.strength, linked.rationale) == ("advances", 3, "Original.")
     assert Evidence.objects.get(development=fresh).stance == "hinders"
+
+
+def test_dates_outside_1900_to_2100_are_refused():
+    development = make_development()
+    assert_rejected_by_database(
+        lambda: Development.objects.filter(pk=development.pk).update(date=datetime.date(23, 1, 11))
+    )
+    development.date = datetime.date(2999, 1, 1)
+    with pytest.raises(ValidationError) as error:
+        development.full_clean()
+    assert error.value.message_dict["date"] == ["Give a date between 1900 and 2100."]

@@ -113,7 +113,7 @@ def test_timeline_has_a_lane_per_recommendation_and_a_mark_per_link(reader):
     assert sum(len(lane.marks) for lane in lanes) == Evidence.objects.count()
     content = response.content.decode()
     assert content.count('class="mark"') == Evidence.objects.count()
-    assert 'role="img"' in content
+    assert 'role="group"' in content
 
 
 def test_timeline_before_any_data_says_so(reader):
@@ -226,3 +226,57 @@ def test_query_count_stays_the_same_as_data_grows(
     grow(40)
     with django_assert_num_queries(len(small.captured_queries)):
         reader.get(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/actors/?per_page=-1", 200),
+        ("/recommendations/TSU-2/?per_page=-1", 200),
+        ("/developments/?per_page=99999999999999999999", 200),
+        ("/developments/?page=99999999999999999999999", 404),
+        ("/developments/?page=0", 404),
+        ("/developments/?page=abc", 404),
+        ("/developments/?page=2", 404),  # 14 developments: one page
+        ("/actors/?page=3", 404),
+    ],
+)
+def test_paging_parameters_never_break_a_page(reader, url, status):
+    response = reader.get(url)
+    assert response.status_code == status
+    if status == 200:
+        assert response.context["table"].paginator.per_page == 25
+
+
+def test_page_size_choice_is_honoured(reader):
+    grow(30)
+    table = reader.get("/developments/", {"per_page": "50"}).context["table"]
+    assert len(table.page.object_list) == 44
+    second = reader.get("/developments/", {"page": "2"}).context["table"]
+    assert len(second.page.object_list) == 44 - 25
+
+
+def test_a_reversed_date_range_is_explained(reader):
+    response = reader.get(
+        "/developments/", {"date_after": "2023-02-01", "date_before": "2023-01-01"}
+    )
+    assert "The first date is after the second; swap them." in response.content.decode()
+
+
+def test_control_characters_do_not_break_xlsx_or_feeds(reader):
+    make_development(title="Line\x0bbreak from Word", actors=("JP",))
+    xlsx = reader.get("/developments/", {"_export": "xlsx"})
+    assert xlsx.status_code == 200
+    assert b"".join(xlsx.streaming_content)[:2] == b"PK"
+    feed = reader.get("/developments/feed/")
+    assert feed.status_code == 200
+    assert b"Linebreak from Word" in feed.content
+
+
+def test_recommendation_codes_are_case_insensitive_in_addresses(reader):
+    assert reader.get("/recommendations/tsu-2/").status_code == 200
+
+
+def test_snapshot_exports_say_so_in_their_name(reader):
+    response = reader.get("/recommendations/TSU-2/", {"as_of": "2023-01-10", "_export": "csv"})
+    assert 'filename="TSU-2-evidence-as-of-2023-01-10.csv"' in response["Content-Disposition"]

@@ -64,10 +64,8 @@ def monthly_bars(counts: list[int], months: list[datetime.date], label: str) -> 
         ),
     )
     return format_html(
-        '<svg class="chart monthly" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+        '<svg class="chart monthly" viewBox="0 0 {} {}" preserveAspectRatio="none" role="img" '
         'aria-label="{}"><title>{}</title>{}</svg>',
-        len(counts) * (width + gap),
-        height,
         len(counts) * (width + gap),
         height,
         text,
@@ -263,7 +261,8 @@ def timeline_chart(lanes, label: str) -> SafeString:
         f"recommendations from {min(days):%-d %B %Y} to {max(days):%-d %B %Y}"
     )
     return format_html(
-        '<svg class="chart timeline" viewBox="0 0 {} {}" role="img" aria-label="{}">'
+        # A group, not an image: its marks are links a screen reader can reach.
+        '<svg class="chart timeline" viewBox="0 0 {} {}" role="group" aria-label="{}">'
         "<title>{}</title>{}</svg>",
         width,
         height,

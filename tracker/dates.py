@@ -14,6 +14,12 @@ MONTH = "month"
 YEAR = "year"
 PRECISIONS = (DAY, MONTH, YEAR)
 
+# The years the tracker accepts: wide enough for any policy record, narrow
+# enough that a typo such as 0023 is caught instead of stretching every chart.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+RANGE_MESSAGE = "Give a date between 1900 and 2100."
+
 
 def truncate(day: datetime.date, precision: str) -> datetime.date:
     """The first day of the month or year that `day` falls in, as precision asks."""

@@ -7,13 +7,27 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from tracker.exports import CONTROL_CHARACTERS
 from tracker.models import Development, Evidence, Recommendation
+
+
+class XmlSafeAtomFeed(Atom1Feed):
+    """Atom that drops characters XML 1.0 cannot hold, instead of failing."""
+
+    def add_item(self, title, link, description, **kwargs):
+        super().add_item(
+            CONTROL_CHARACTERS.sub("", title),
+            link,
+            CONTROL_CHARACTERS.sub("", description or ""),
+            **kwargs,
+        )
+
 
 FEED_LENGTH = 30
 
 
 class LatestDevelopmentsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtomFeed
     title = "Policy Recommendation Tracker: new developments"
     subtitle = "Developments as they are recorded, newest first."
 
@@ -42,7 +56,7 @@ class LatestDevelopmentsFeed(Feed):
 
 
 class RecommendationEvidenceFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtomFeed
 
     def get_object(self, request, code):
         return get_object_or_404(Recommendation, code=code)
@@ -51,7 +65,7 @@ class RecommendationEvidenceFeed(Feed):
         return f"Policy Recommendation Tracker: new evidence for {obj.code}"
 
     def subtitle(self, obj):
-        return obj.text
+        return CONTROL_CHARACTERS.sub("", obj.text)
 
     def link(self, obj):
         return obj.get_absolute_url()

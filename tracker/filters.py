@@ -9,6 +9,17 @@ from django.db.models import Exists, OuterRef, Q
 from tracker.models import Actor, Development, DevelopmentKind, Evidence, Recommendation
 
 
+class DateRangeForm(forms.Form):
+    """Refuses a date range that ends before it starts, instead of showing no rows."""
+
+    def clean(self):
+        cleaned = super().clean()
+        span = cleaned.get("date")
+        if span and span.start and span.stop and span.start > span.stop:
+            self.add_error("date", "The first date is after the second; swap them.")
+        return cleaned
+
+
 class DevelopmentFilter(django_filters.FilterSet):
     """The explorer's filters. Recommendation and stance combine on one evidence link."""
 
@@ -54,6 +65,7 @@ class DevelopmentFilter(django_filters.FilterSet):
     class Meta:
         model = Development
         fields = ()
+        form = DateRangeForm
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
@@ -105,3 +117,4 @@ class EvidenceFilter(django_filters.FilterSet):
     class Meta:
         model = Evidence
         fields = ()
+        form = DateRangeForm

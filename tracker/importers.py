@@ -260,12 +260,16 @@ def parse_partial_date(value: str) -> tuple[datetime.date, str]:
     year, month, day = match.groups()
     try:
         if day:
-            return datetime.date(int(year), int(month), int(day)), dates.DAY
-        if month:
-            return datetime.date(int(year), int(month), 1), dates.MONTH
-        return datetime.date(int(year), 1, 1), dates.YEAR
+            parsed = datetime.date(int(year), int(month), int(day)), dates.DAY
+        elif month:
+            parsed = datetime.date(int(year), int(month), 1), dates.MONTH
+        else:
+            parsed = datetime.date(int(year), 1, 1), dates.YEAR
     except ValueError:
         raise ValueError(f"'{value}' is not a real date") from None
+    if not dates.EARLIEST <= parsed[0] <= dates.LATEST:
+        raise ValueError(f"'{value}' is outside 1900–2100")
+    return parsed
 
 
 def format_partial_date(day: datetime.date | None, precision: str) -> str:

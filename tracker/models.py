@@ -376,6 +376,12 @@ class Development(TimeStamped):
                 violation_error_message="The end date cannot be before the start date.",
             ),
             models.CheckConstraint(
+                condition=Q(date__gte=dates.EARLIEST, date__lte=dates.LATEST)
+                & (Q(end_date__isnull=True) | Q(end_date__lte=dates.LATEST)),
+                name="tracker_development_date_plausible",
+                violation_error_message=dates.RANGE_MESSAGE,
+            ),
+            models.CheckConstraint(
                 condition=Q(precision__in=["day", "month", "year"]),
                 name="tracker_development_precision_valid",
             ),
@@ -419,6 +425,10 @@ class Development(TimeStamped):
 
     def clean(self):
         self.normalise_dates()
+        for name in ("date", "end_date"):
+            value = getattr(self, name)
+            if value and not dates.EARLIEST <= value <= dates.LATEST:
+                raise ValidationError({name: dates.RANGE_MESSAGE})
         if self.date and self.end_date and self.end_date < self.date:
             raise ValidationError({"end_date": "The end date cannot be before the start date."})
 
@@ -671,6 +681,11 @@ class Assessment(TimeStamped):
         ordering = ["recommendation", "-assessed_on"]
         get_latest_by = "assessed_on"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(assessed_on__gte=dates.EARLIEST, assessed_on__lte=dates.LATEST),
+                name="tracker_assessment_date_plausible",
+                violation_error_message=dates.RANGE_MESSAGE,
+            ),
             models.UniqueConstraint(
                 fields=["recommendation", "assessed_on"],
                 name="tracker_assessment_one_per_day",
@@ -714,6 +729,8 @@ class Assessment(TimeStamped):
     natural_key.dependencies = ["tracker.recommendation"]
 
     def clean(self):
+        if self.assessed_on and not dates.EARLIEST <= self.assessed_on <= dates.LATEST:
+            raise ValidationError({"assessed_on": dates.RANGE_MESSAGE})
         if self.status in self.NEEDS_REASON and not self.reason:
             raise ValidationError(
                 {"reason": f"Say why the recommendation is {self.get_status_display().lower()}."}

@@ -24,6 +24,7 @@ from tracker import dates
 from tracker.models import Actor, Assessment, DevelopmentKind, Evidence, Recommendation
 
 MATERIAL_WEIGHT = 2
+MONTHS_SHOWN = 24
 VERBAL_WEIGHT = 1
 
 
@@ -177,7 +178,8 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
             month = month.date()
         counts[row["recommendation_id"]][month] = row["count"]
     all_months = [m for by_month in counts.values() for m in by_month]
-    months = months_between(min(all_months), max(all_months)) if all_months else []
+    # The last two years of evidence: enough to see a trend, small enough to read.
+    months = months_between(min(all_months), max(all_months))[-MONTHS_SHOWN:] if all_months else []
 
     frameworks: dict[int, FrameworkProgress] = {}
     for recommendation in recommendations:

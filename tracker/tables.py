@@ -28,7 +28,7 @@ def evidence_links(evidence):
 class DevelopmentTable(tables.Table):
     date = tables.Column(
         accessor="date_display",
-        order_by=("date", "title"),
+        order_by=("date", "title", "pk"),
         verbose_name="Date",
         attrs={"td": {"class": "date"}},
     )
@@ -70,7 +70,7 @@ class EvidenceTable(tables.Table):
 
     date = tables.Column(
         accessor="development__date_display",
-        order_by=("development__date", "development__title"),
+        order_by=("development__date", "development__title", "pk"),
         verbose_name="Date",
         attrs={"td": {"class": "date"}},
     )
@@ -78,13 +78,17 @@ class EvidenceTable(tables.Table):
         accessor="development__title",
         verbose_name="Development",
         linkify=lambda record: record.development.get_absolute_url(),
-        order_by=("development__title",),
+        order_by=("development__title", "pk"),
     )
-    kind = tables.Column(accessor="development__kind__name", verbose_name="Kind")
+    kind = tables.Column(
+        accessor="development__kind__name",
+        verbose_name="Kind",
+        order_by=("development__kind__name", "-development__date", "pk"),
+    )
     actors = tables.Column(empty_values=(), orderable=False)
-    stance = tables.Column()
-    strength = tables.Column()
-    rationale = tables.Column(orderable=False)
+    stance = tables.Column(order_by=("stance", "-development__date", "pk"))
+    strength = tables.Column(order_by=("strength", "-development__date", "pk"))
+    rationale = tables.Column(orderable=False, attrs={"td": {"class": "rationale"}})
 
     class Meta:
         model = Evidence
@@ -117,13 +121,15 @@ class ActorTable(tables.Table):
     """Every actor with its developments and evidence figures (annotated)."""
 
     code = tables.Column(linkify=True)
-    name = tables.Column()
-    kind = tables.Column()
-    region = tables.Column()
-    development_count = tables.Column(verbose_name="Developments")
-    advancing = tables.Column(verbose_name="Advancing")
-    hindering = tables.Column(verbose_name="Hindering")
-    net_score = tables.Column(verbose_name="Net score")
+    name = tables.Column(order_by=("name", "code"))
+    kind = tables.Column(order_by=("kind", "code"))
+    region = tables.Column(order_by=("region", "code"))
+    development_count = tables.Column(
+        verbose_name="Developments", order_by=("development_count", "code")
+    )
+    advancing = tables.Column(verbose_name="Advancing", order_by=("advancing", "code"))
+    hindering = tables.Column(verbose_name="Hindering", order_by=("hindering", "code"))
+    net_score = tables.Column(verbose_name="Net score", order_by=("net_score", "code"))
 
     class Meta:
         order_by = ("-development_count",)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -147,13 +148,55 @@ def development_detail(request, pk):
     )
 
 
-class RecommendationDetailView(StreamingExportMixin, SingleTableMixin, FilterView):
+MAX_PAGE = 1_000_000
+
+
+class PagedTableMixin(SingleTableMixin):
+    """django-tables2 paging, with the page and page size checked before use.
+
+    A page size outside `page_sizes` falls back to the first; a page that is not
+    a number, or lies past the end, is a 404 rather than a silent other page.
+    """
+
+    page_sizes = PAGE_SIZES
+    paginator_class = LazyPaginator
+
+    def get(self, request, *args, **kwargs):
+        query = request.GET.copy()
+        if query.get("per_page") not in {str(size) for size in self.page_sizes}:
+            query.pop("per_page", None)
+        page = query.get("page")
+        if page is not None and not (page.isdigit() and 1 <= int(page) <= MAX_PAGE):
+            raise Http404("There is no such page.")
+        request.GET = query
+        return super().get(request, *args, **kwargs)
+
+    def get_paginate_by(self, queryset):
+        return None  # the table pages itself; the list view must not page again
+
+    def get_table_pagination(self, table):
+        if self.request.GET.get(self.export_trigger_param):
+            return False  # an export holds every row
+        size = int(self.request.GET.get("per_page", self.page_sizes[0]))
+        return {"per_page": size, "paginator_class": self.paginator_class}
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        page = self.request.GET.get("page")
+        if page and getattr(table, "page", None) and table.page.number != int(page):
+            raise Http404("That page is past the end of the table.")
+        return table
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_sizes=self.page_sizes, **kwargs)
+
+
+class RecommendationDetailView(StreamingExportMixin, PagedTableMixin, FilterView):
     """One recommendation: text, assessment history, score over time, evidence."""
 
     table_class = EvidenceTable
     filterset_class = EvidenceFilter
     template_name = "tracker/recommendation_detail.html"
-    table_pagination = {"per_page": 25}
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -161,7 +204,7 @@ class RecommendationDetailView(StreamingExportMixin, SingleTableMixin, FilterVie
 
     def get(self, request, *args, **kwargs):
         self.recommendation = get_object_or_404(
-            Recommendation.objects.select_related("framework"), code=kwargs["code"]
+            Recommendation.objects.select_related("framework"), code=kwargs["code"].upper()
         )
         self.as_of, self.notes = read_as_of(request)
         return super().get(request, *args, **kwargs)
@@ -174,9 +217,9 @@ class RecommendationDetailView(StreamingExportMixin, SingleTableMixin, FilterVie
         )
 
     def get_export_filename(self, export_format):
-        return (
-            f"{self.recommendation.code}-evidence-{timezone.localdate():%Y-%m-%d}.{export_format}"
-        )
+        day = self.as_of or timezone.localdate()
+        as_of = "-as-of" if self.as_of else ""
+        return f"{self.recommendation.code}-evidence{as_of}-{day:%Y-%m-%d}.{export_format}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -201,12 +244,11 @@ class RecommendationDetailView(StreamingExportMixin, SingleTableMixin, FilterVie
         return context
 
 
-class ActorListView(StreamingExportMixin, SingleTableMixin, TemplateView):
+class ActorListView(StreamingExportMixin, PagedTableMixin, TemplateView):
     """Every actor with its developments and evidence figures."""
 
     table_class = ActorTable
     template_name = "tracker/actor_list.html"
-    table_pagination = {"per_page": 50}
     extra_context = {"nav": "actors"}
 
     @classmethod
@@ -220,12 +262,11 @@ class ActorListView(StreamingExportMixin, SingleTableMixin, TemplateView):
         return f"actors-{timezone.localdate():%Y-%m-%d}.{export_format}"
 
 
-class ActorDetailView(StreamingExportMixin, SingleTableMixin, TemplateView):
+class ActorDetailView(StreamingExportMixin, PagedTableMixin, TemplateView):
     """One actor: its evidence per recommendation and its developments."""
 
     table_class = DevelopmentTable
     template_name = "tracker/actor_detail.html"
-    table_pagination = {"per_page": 25}
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -278,6 +319,7 @@ def matrix(request):
         {
             "nav": "matrix",
             "matrix": data,
+            "matrix_keep": [] if grouped else [("group", "0")],
             "as_of": as_of,
             "notes": notes,
             "current_query": query.urlencode(),
@@ -304,14 +346,13 @@ def timeline(request):
     )
 
 
-class DevelopmentListView(StreamingExportMixin, SingleTableMixin, FilterView):
+class DevelopmentListView(StreamingExportMixin, PagedTableMixin, FilterView):
     """The explorer: every development, filtered, sorted, paged and exported."""
 
     model = Development
     table_class = DevelopmentTable
     filterset_class = DevelopmentFilter
     template_name = "tracker/development_list.html"
-    paginator_class = LazyPaginator
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -320,14 +361,10 @@ class DevelopmentListView(StreamingExportMixin, SingleTableMixin, FilterView):
     def get_queryset(self):
         return developments_with_links()
 
-    def get_paginate_by(self, table_data):
-        size = self.request.GET.get("per_page", "")
-        return int(size) if size.isdigit() and int(size) in PAGE_SIZES else PAGE_SIZES[0]
-
     def get_export_filename(self, export_format):
         return f"developments-{timezone.localdate():%Y-%m-%d}.{export_format}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="developments", page_sizes=PAGE_SIZES)
+        context.update(nav="developments")
         return context
