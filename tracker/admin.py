@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from tracker.importers import ImportFileError, detect_format, import_developments
 from tracker.models import (
     Actor,
     Assessment,
@@ -20,9 +26,12 @@ from tracker.models import (
     DevelopmentKind,
     Evidence,
     Framework,
+    PendingImport,
     Recommendation,
     Source,
 )
+
+MAX_UPLOAD = 50_000_000  # bytes
 
 admin.site.site_header = "Policy Recommendation Tracker"
 admin.site.site_title = "Policy Recommendation Tracker"
@@ -208,6 +217,32 @@ class DevelopmentForm(forms.ModelForm):
             self.fields["participants"].initial = self.instance.actors.all()
 
 
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV or JSON in the import format (README: Import format). "
+        f"At most {MAX_UPLOAD // 1_000_000} MB."
+    )
+    file_format = forms.ChoiceField(
+        label="Format",
+        choices=[("", "From the file name"), ("csv", "CSV"), ("json", "JSON")],
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            return cleaned
+        if upload.size > MAX_UPLOAD:
+            self.add_error("file", f"The file is larger than {MAX_UPLOAD // 1_000_000} MB.")
+            return cleaned
+        try:
+            cleaned["file_format"] = detect_format(upload.name, cleaned.get("file_format"))
+        except ImportFileError as error:
+            self.add_error("file_format", str(error))
+        return cleaned
+
+
 @admin.register(Development)
 class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
     list_display = (
@@ -278,6 +313,92 @@ class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.actors.set(form.cleaned_data["participants"])
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="tracker_development_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": self.has_import_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        """Upload a file, see what it would do, then confirm: one import, previewed."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import developments",
+            "opts": self.model._meta,
+        }
+        if request.method == "POST" and "confirm" in request.POST:
+            pending = get_object_or_404(
+                PendingImport, pk=request.POST.get("pending"), created_by=request.user
+            )
+            report = import_developments(
+                io.BytesIO(bytes(pending.content)),
+                pending.file_format,
+                created_by=request.user,
+                expect_fingerprint=pending.fingerprint,
+            )
+            if report.ok:
+                pending.delete()
+                self.message_user(request, f"Imported {pending.name}: {report.summary()}")
+                return redirect("admin:tracker_development_changelist")
+            # The data changed since the preview: show the file's effect as it is now.
+            pending.delete()
+            messages.warning(request, "The data changed since the preview; check it again.")
+            return self._preview(
+                request, context, pending.name, pending.file_format, bytes(pending.content)
+            )
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            return self._preview(
+                request, context, upload.name, form.cleaned_data["file_format"], upload.read()
+            )
+        return TemplateResponse(
+            request, "admin/tracker/development/import.html", {**context, "form": form}
+        )
+
+    def _preview(self, request, context, name, file_format, content):
+        form = ImportUploadForm()
+        try:
+            report = import_developments(
+                io.BytesIO(content), file_format, dry_run=True, created_by=request.user
+            )
+        except ImportFileError as error:
+            return TemplateResponse(
+                request,
+                "admin/tracker/development/import.html",
+                {**context, "form": form, "file_error": f"{name}: {error}"},
+            )
+        pending = None
+        if report.ok:
+            pending = PendingImport.objects.create(
+                name=name,
+                file_format=file_format,
+                content=content,
+                fingerprint=report.fingerprint,
+                created_by=request.user,
+            )
+        return TemplateResponse(
+            request,
+            "admin/tracker/development/import.html",
+            {**context, "form": form, "report": report, "pending": pending, "name": name},
+        )
 
     @admin.display(description="date", ordering="date")
     def date_in_precision(self, obj):

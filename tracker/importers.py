@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import hashlib
 import io
 import json
 import re
@@ -67,6 +68,7 @@ REQUIRED = ("date", "title", "kind", "actors")
 JSON_ONLY = ("citations",)
 
 BATCH_SIZE = 1000
+PREVIEW_LIMIT = 500  # planned changes listed by key in a report (all are counted)
 MAX_FIELD = 100_000  # characters; a larger cell is refused, not truncated
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}\Z")
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z")
@@ -104,6 +106,7 @@ class ImportReport:
     errors: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     fingerprint: str = ""  # of the planned changes, for the admin's confirm step
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (create|update, key)
 
     @property
     def ok(self) -> bool:
@@ -639,7 +642,12 @@ class Writer:
         self.actor_ids = dict(Actor.objects.values_list("code", "pk"))
         self.sources: dict[tuple, int | None] = {}
         self.report = ImportReport(dry_run=dry_run)
-        self.changes = []
+        self.digest = hashlib.sha256()  # of every planned change, in file order
+
+    def plan(self, action: str, key: str) -> None:
+        self.digest.update(f"{action}:{key}\n".encode())
+        if len(self.report.changes) < PREVIEW_LIMIT:
+            self.report.changes.append((action, key))
 
     def add_countries(self, codes: Iterable[str]) -> None:
         now = timezone.now()
@@ -756,10 +764,10 @@ class Writer:
                 to_update.append((row, found["pk"], citation_rows))
         self.report.created += len(to_create)
         self.report.updated += len(to_update)
-        self.changes.extend(
-            [("create", row.key) for row, _ in to_create]
-            + [("update", row.key) for row, _, _ in to_update]
-        )
+        for row, _ in to_create:
+            self.plan("create", row.key)
+        for row, _, _ in to_update:
+            self.plan("update", row.key)
         if self.dry_run or self.report.errors:
             return
         self._apply(to_create, to_update)
@@ -937,9 +945,11 @@ def import_developments(
             done += len(batch)
             if progress:
                 progress("written" if not dry_run else "checked", done)
+        for code in sorted(validator.new_countries):
+            writer.digest.update(f"country:{code}\n".encode())
         report = writer.report
         report.records = records
-        report.fingerprint = _fingerprint(writer.changes, validator.new_countries)
+        report.fingerprint = writer.digest.hexdigest()
         if report.errors or (
             expect_fingerprint is not None and report.fingerprint != expect_fingerprint
         ):
@@ -949,17 +959,6 @@ def import_developments(
                     Problem(0, "file", "the data changed since the preview; preview it again")
                 )
     return report
-
-
-def _fingerprint(changes, countries) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    for action, key in changes:
-        digest.update(f"{action}:{key}\n".encode())
-    for code in sorted(countries):
-        digest.update(f"country:{code}\n".encode())
-    return digest.hexdigest()
 
 
 # --- Exporting ----------------------------------------------------------------------------

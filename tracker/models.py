@@ -739,3 +739,29 @@ class Assessment(TimeStamped):
             raise ValidationError(
                 {"reason": "Only a stalled or not-implemented status takes a reason."}
             )
+
+
+# --- Uploads waiting for confirmation -------------------------------------------------
+
+
+class PendingImport(models.Model):
+    """A file uploaded in the admin, previewed and waiting for the editor to confirm.
+
+    Kept in the database, not on one server's disk or memory, so that the
+    confirmation may reach any instance of the app.
+    """
+
+    name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=4)
+    content = models.BinaryField()
+    fingerprint = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.created_at:%Y-%m-%d %H:%M})"

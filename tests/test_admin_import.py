@@ -1,0 +1,102 @@
+"""Importing in the admin: upload, preview, confirm."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.factories import make_development
+from tests.test_importers import GOOD
+from tracker.models import Development, PendingImport
+
+pytestmark = pytest.mark.django_db
+URL = reverse("admin:tracker_development_import")
+
+
+@pytest.fixture
+def reference(db):
+    call_command("loaddata", "reference", verbosity=0)
+
+
+def upload(client, content: str, name="developments.csv", **extra):
+    file = SimpleUploadedFile(name, content.encode("utf-8"), content_type="text/csv")
+    return client.post(URL, {"file": file, **extra})
+
+
+def test_changelist_offers_the_import_to_editors(editor_client):
+    response = editor_client.get(reverse("admin:tracker_development_changelist"))
+    assert URL in response.content.decode()
+
+
+def test_preview_shows_what_would_happen_and_writes_nothing(editor_client, reference):
+    response = upload(editor_client, GOOD)
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
+    content = response.content.decode()
+    assert "3 would be created" in content
+    assert "2023-01-11-japan-uk-raa" in content
+    assert not Development.objects.exists()
+    assert PendingImport.objects.count() == 1
+
+
+def test_confirm_performs_exactly_the_previewed_import(editor_client, editor, reference):
+    pending = upload(editor_client, GOOD).context["pending"]
+    response = editor_client.post(URL, {"confirm": "1", "pending": pending.pk}, follow=True)
+    assert "3 were created" in response.content.decode()
+    assert Development.objects.count() == 3
+    assert set(Development.objects.values_list("created_by", flat=True)) == {editor.pk}
+    assert not PendingImport.objects.exists()
+
+
+def test_confirm_refuses_when_the_data_changed_since_the_preview(editor_client, reference):
+    pending = upload(editor_client, GOOD).context["pending"]
+    make_development(key="2023-01-11-japan-uk-raa", title="Entered meanwhile")
+    response = editor_client.post(URL, {"confirm": "1", "pending": pending.pk})
+    assert response.status_code == 200
+    assert "The data changed since the preview" in response.content.decode()
+    assert Development.objects.count() == 1
+    fresh = response.context["report"]
+    assert (fresh.created, fresh.updated) == (2, 1)
+
+
+def test_preview_lists_every_error_with_its_line(editor_client, reference):
+    bad = "date,title,kind,actors\n2023,A,volcano,JP\n2023,B,meeting,ZZ\n"
+    response = upload(editor_client, bad)
+    content = response.content.decode()
+    assert "line 2, kind: unknown kind &#x27;volcano&#x27;" in content
+    assert "line 3, actors: unknown actor &#x27;ZZ&#x27;" in content
+    assert 'name="confirm"' not in content
+    assert not PendingImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ("", "empty.csv", "The submitted file is empty."),
+        (
+            "key,date,title,kind,actors\n",
+            "header.csv",
+            "header.csv: The file has a header row but no records.",
+        ),
+        ("date,title\n", "x.txt", "Cannot tell the format"),
+    ],
+)
+def test_unreadable_files_get_a_clear_message(editor_client, reference, content, name, message):
+    response = upload(editor_client, content, name=name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_analysts_may_not_import(analyst_client):
+    assert analyst_client.get(URL).status_code == 403
+
+
+def test_one_editor_cannot_confirm_another_editors_upload(
+    editor_client, reference, django_user_model, client
+):
+    pending = upload(editor_client, GOOD).context["pending"]
+    other = django_user_model.objects.create_superuser("other", password="x-long-password")
+    client.force_login(other)
+    assert client.post(URL, {"confirm": "1", "pending": pending.pk}).status_code == 404
+    assert not Development.objects.exists()
