@@ -301,3 +301,23 @@ def test_command_exits_with_status_one_and_lists_every_problem(reference, tmp_pa
         call_command("import_developments", str(tmp_path / "data.txt"))
     with pytest.raises(CommandError, match="Cannot open"):
         call_command("import_developments", str(tmp_path / "missing.csv"))
+
+
+def many_rows(n):
+    lines = ["key,date,title,kind,actors"]
+    lines += [f"bulk-{i},2023-01-01,Bulk {i},meeting,JP" for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def test_progress_goes_to_a_terminal_and_is_quiet_with_verbosity_zero(
+    reference, tmp_path, capsys, monkeypatch
+):
+    path = tmp_path / "many.csv"
+    path.write_text(many_rows(2500), encoding="utf-8")
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    call_command("import_developments", str(path), "--dry-run")
+    assert "validated 2,000 records" in capsys.readouterr().err
+    call_command("import_developments", str(path), verbosity=0)
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert Development.objects.count() == 2500

@@ -320,7 +320,8 @@ class Row:
 class Validator:
     """Checks records against the reference data, collecting every problem."""
 
-    def __init__(self):
+    def __init__(self, check_duplicates: bool = True):
+        self.check_duplicates = check_duplicates
         self.kinds = dict(DevelopmentKind.objects.values_list("code", "pk"))
         self.recommendations = dict(Recommendation.objects.values_list("code", "pk"))
         self.actors = set(Actor.objects.values_list("code", flat=True))
@@ -413,7 +414,7 @@ class Validator:
             )
         elif not key and date and title:
             key = slugify(f"{format_partial_date(date, precision)}-{title}")[:100].strip("-")
-        if key:
+        if key and self.check_duplicates:
             earlier = self.keys_seen.get(key)
             if earlier is not None:
                 what = "key" if keyed else "date and title"
@@ -931,7 +932,7 @@ def import_developments(
         return ImportReport(records=records, errors=errors, dry_run=dry_run)
 
     def rows() -> Iterator[Row]:
-        checker = Validator()  # a fresh one: the first has seen every key
+        checker = Validator(check_duplicates=False)  # the first pass did that
         for line, record in read_records(stream, file_format):
             row, _ = checker.validate(line, record)
             yield row
