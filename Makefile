@@ -13,7 +13,7 @@ PORT ?= 8000
 # Production sets DJANGO_DEBUG=0 and DJANGO_SECRET_KEY itself (README: Configuration).
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install seed superuser lint chromium lock clean
+.PHONY: run test install seed superuser lint chromium lock clean bench-import
 
 run: install seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -43,6 +43,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# import_developments against loaddata on 100,000 developments (about ten minutes).
+bench-import: install
+	$(BIN)/python benchmarks/import_vs_loaddata.py --developments 100000
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here).
 chromium:

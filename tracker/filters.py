@@ -9,6 +9,32 @@ from django.db.models import Exists, OuterRef, Q
 from tracker.models import Actor, Development, DevelopmentKind, Evidence, Recommendation
 
 
+def actor_filter(field_name):
+    return django_filters.ModelMultipleChoiceFilter(
+        label="Actors (any of)",
+        field_name=field_name,
+        queryset=Actor.objects.order_by("code"),
+        to_field_name="code",
+    )
+
+
+def kind_filter(field_name):
+    return django_filters.ModelMultipleChoiceFilter(
+        label="Kind",
+        field_name=field_name,
+        queryset=DevelopmentKind.objects.all(),
+        to_field_name="code",
+    )
+
+
+def date_range_filter(field_name):
+    return django_filters.DateFromToRangeFilter(
+        label="Date from – to",
+        field_name=field_name,
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+
 class DateRangeForm(forms.Form):
     """Refuses a date range that ends before it starts, instead of showing no rows."""
 
@@ -29,25 +55,12 @@ class DevelopmentFilter(django_filters.FilterSet):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or summary"}),
     )
-    date = django_filters.DateFromToRangeFilter(
-        label="Date from – to",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
-    )
-    kind = django_filters.ModelMultipleChoiceFilter(
-        label="Kind",
-        field_name="kind__code",
-        queryset=DevelopmentKind.objects.all(),
-        to_field_name="code",
-    )
+    date = date_range_filter("date")
+    kind = kind_filter("kind__code")
     status = django_filters.MultipleChoiceFilter(
         label="Status", choices=Development.Status.choices
     )
-    actor = django_filters.ModelMultipleChoiceFilter(
-        label="Actors (any of)",
-        field_name="actors__code",
-        queryset=Actor.objects.order_by("code"),
-        to_field_name="code",
-    )
+    actor = actor_filter("actors__code")
     recommendation = django_filters.ModelChoiceFilter(
         label="Evidence for",
         queryset=Recommendation.objects.all(),
@@ -96,23 +109,9 @@ class EvidenceFilter(django_filters.FilterSet):
     strength = django_filters.TypedMultipleChoiceFilter(
         label="Strength", choices=Evidence.Strength.choices, coerce=int
     )
-    actor = django_filters.ModelMultipleChoiceFilter(
-        label="Actors (any of)",
-        field_name="development__actors__code",
-        queryset=Actor.objects.order_by("code"),
-        to_field_name="code",
-    )
-    kind = django_filters.ModelMultipleChoiceFilter(
-        label="Kind",
-        field_name="development__kind__code",
-        queryset=DevelopmentKind.objects.all(),
-        to_field_name="code",
-    )
-    date = django_filters.DateFromToRangeFilter(
-        label="Date from – to",
-        field_name="development__date",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
-    )
+    actor = actor_filter("development__actors__code")
+    kind = kind_filter("development__kind__code")
+    date = date_range_filter("development__date")
 
     class Meta:
         model = Evidence

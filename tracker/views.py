@@ -151,6 +151,14 @@ def development_detail(request, pk):
 MAX_PAGE = 1_000_000
 
 
+class ReportMixin:
+    """A class-based report page, guarded like the function ones (see `report`)."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return report(super().as_view(**initkwargs))
+
+
 class PagedTableMixin(SingleTableMixin):
     """django-tables2 paging, with the page and page size checked before use.
 
@@ -191,16 +199,12 @@ class PagedTableMixin(SingleTableMixin):
         return super().get_context_data(page_sizes=self.page_sizes, **kwargs)
 
 
-class RecommendationDetailView(StreamingExportMixin, PagedTableMixin, FilterView):
+class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixin, FilterView):
     """One recommendation: text, assessment history, score over time, evidence."""
 
     table_class = EvidenceTable
     filterset_class = EvidenceFilter
     template_name = "tracker/recommendation_detail.html"
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        return report(super().as_view(**initkwargs))
 
     def get(self, request, *args, **kwargs):
         self.recommendation = get_object_or_404(
@@ -244,16 +248,12 @@ class RecommendationDetailView(StreamingExportMixin, PagedTableMixin, FilterView
         return context
 
 
-class ActorListView(StreamingExportMixin, PagedTableMixin, TemplateView):
+class ActorListView(ReportMixin, StreamingExportMixin, PagedTableMixin, TemplateView):
     """Every actor with its developments and evidence figures."""
 
     table_class = ActorTable
     template_name = "tracker/actor_list.html"
     extra_context = {"nav": "actors"}
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        return report(super().as_view(**initkwargs))
 
     def get_table_data(self):
         return progress.annotate_actor_evidence(Actor.objects.all())
@@ -262,15 +262,11 @@ class ActorListView(StreamingExportMixin, PagedTableMixin, TemplateView):
         return f"actors-{timezone.localdate():%Y-%m-%d}.{export_format}"
 
 
-class ActorDetailView(StreamingExportMixin, PagedTableMixin, TemplateView):
+class ActorDetailView(ReportMixin, StreamingExportMixin, PagedTableMixin, TemplateView):
     """One actor: its evidence per recommendation and its developments."""
 
     table_class = DevelopmentTable
     template_name = "tracker/actor_detail.html"
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        return report(super().as_view(**initkwargs))
 
     def get(self, request, *args, **kwargs):
         self.actor = get_object_or_404(Actor, code=kwargs["code"].upper())
@@ -346,17 +342,13 @@ def timeline(request):
     )
 
 
-class DevelopmentListView(StreamingExportMixin, PagedTableMixin, FilterView):
+class DevelopmentListView(ReportMixin, StreamingExportMixin, PagedTableMixin, FilterView):
     """The explorer: every development, filtered, sorted, paged and exported."""
 
     model = Development
     table_class = DevelopmentTable
     filterset_class = DevelopmentFilter
     template_name = "tracker/development_list.html"
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        return report(super().as_view(**initkwargs))
 
     def get_queryset(self):
         return developments_with_links()
