@@ -25,12 +25,22 @@ def evidence_links(evidence):
     )
 
 
-class DevelopmentTable(tables.Table):
+class ReportTable(tables.Table):
+    """Base for report tables: on a phone each row stacks into a card, cells labelled."""
+
+    class Meta:
+        attrs = {
+            "class": "report-table stack-on-phone",
+            "td": {"data-label": lambda bound_column: bound_column.header},
+        }
+
+
+class DevelopmentTable(ReportTable):
     date = tables.Column(
         accessor="date_display",
         order_by=("date", "title", "pk"),
         verbose_name="Date",
-        attrs={"td": {"class": "date"}},
+        attrs={"td": {"class": "date", "data-label": "Date"}},
     )
     title = tables.Column(linkify=True)
     kind = tables.Column(
@@ -40,12 +50,11 @@ class DevelopmentTable(tables.Table):
     actors = tables.Column(empty_values=(), orderable=False)
     evidence = tables.Column(empty_values=(), orderable=False, verbose_name="Evidence")
 
-    class Meta:
+    class Meta(ReportTable.Meta):
         model = Development
         fields = ("date", "title", "kind", "status", "actors", "evidence")
         order_by = ("-date",)
         empty_text = "No developments match these filters."
-        attrs = {"class": "report-table"}
 
     def render_actors(self, record):
         return ", ".join(sorted(actor.code for actor in record.actors.all()))
@@ -65,14 +74,14 @@ class DevelopmentTable(tables.Table):
         return record.date.isoformat()
 
 
-class EvidenceTable(tables.Table):
+class EvidenceTable(ReportTable):
     """A recommendation's evidence: one row per linked development."""
 
     date = tables.Column(
         accessor="development__date_display",
         order_by=("development__date", "development__title", "pk"),
         verbose_name="Date",
-        attrs={"td": {"class": "date"}},
+        attrs={"td": {"class": "date", "data-label": "Date"}},
     )
     development = tables.Column(
         accessor="development__title",
@@ -88,9 +97,11 @@ class EvidenceTable(tables.Table):
     actors = tables.Column(empty_values=(), orderable=False)
     stance = tables.Column(order_by=("stance", "-development__date", "pk"))
     strength = tables.Column(order_by=("strength", "-development__date", "pk"))
-    rationale = tables.Column(orderable=False, attrs={"td": {"class": "rationale"}})
+    rationale = tables.Column(
+        orderable=False, attrs={"td": {"class": "rationale", "data-label": "Rationale"}}
+    )
 
-    class Meta:
+    class Meta(ReportTable.Meta):
         model = Evidence
         fields = ("date", "development", "kind", "actors", "stance", "strength", "rationale")
         order_by = ("-date",)
@@ -117,7 +128,7 @@ class EvidenceTable(tables.Table):
         return record.development.date.isoformat()
 
 
-class ActorTable(tables.Table):
+class ActorTable(ReportTable):
     """Every actor with its developments and evidence figures (annotated)."""
 
     code = tables.Column(linkify=True)
@@ -131,7 +142,7 @@ class ActorTable(tables.Table):
     hindering = tables.Column(verbose_name="Hindering", order_by=("hindering", "code"))
     net_score = tables.Column(verbose_name="Net score", order_by=("net_score", "code"))
 
-    class Meta:
+    class Meta(ReportTable.Meta):
         order_by = ("-development_count",)
         empty_text = "No actors yet."
 
