@@ -1,12 +1,17 @@
 """The project's settings, as the test suite runs them.
 
-Tests run with DEBUG off, as production does, so they need a secret key; this is
-the only difference. Everything else (DATABASE_URL included) comes from
-config.settings and the environment.
+Tests run with DEBUG off, as production does, so they need a secret key; they
+serve plain HTTP (Django's test client and live server), so HTTPS is off; and
+static files come from the apps' folders instead of collectstatic's manifest.
+Everything else (DATABASE_URL included) comes from config.settings.
 """
 
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("DJANGO_HTTPS", "0")
 
 from config.settings import *  # noqa: F403
+
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True

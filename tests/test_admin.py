@@ -23,16 +23,17 @@ def admin_url(model, view, *args):
 
 
 def test_every_changelist_add_and_change_page_answers_200(admin_client, seed):
+    ours = [m for m in admin.site._registry if m._meta.app_label in ("tracker", "auth")]
     checked = 0
-    for model in admin.site._registry:
+    for model in ours:
         assert admin_client.get(admin_url(model, "changelist")).status_code == 200, model
         assert admin_client.get(admin_url(model, "add")).status_code == 200, model
         obj = model.objects.first()
         if obj is not None:
             assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200, model
             checked += 1
-    # Every model in the admin has rows here, so every change page was seen.
-    assert checked == len(admin.site._registry)
+    # Every one of our models in the admin has rows here, so every change page was seen.
+    assert checked == len(ours)
 
 
 def test_development_changelist_shows_dates_in_precision_actors_and_evidence(admin_client, seed):
