@@ -14,8 +14,11 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
+from tracker.audit import RestoreError, deleted_developments, restore_development
 from tracker.importers import ImportFileError, detect_format, import_developments
 from tracker.models import (
     Actor,
@@ -186,6 +189,19 @@ class LinkEvidenceForm(forms.Form):
     )
 
 
+DEVELOPMENT_FIELDS = (
+    "title",
+    "key",
+    "kind",
+    "status",
+    "location",
+    "summary",
+    "date",
+    "precision",
+    "end_date",
+)
+
+
 class DevelopmentForm(forms.ModelForm):
     # Django's admin will not put a many-to-many field with its own link model
     # on a form; DevelopmentActor holds nothing but the pair, so a plain form
@@ -199,22 +215,52 @@ class DevelopmentForm(forms.ModelForm):
 
     class Meta:
         model = Development
-        fields = (
-            "title",
-            "key",
-            "kind",
-            "status",
-            "location",
-            "summary",
-            "date",
-            "precision",
-            "end_date",
-        )
+        fields = DEVELOPMENT_FIELDS
+
+    # When the editor opened the form: a later save by someone else is a conflict.
+    loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["participants"].initial = self.instance.actors.all()
+            # The row as it stands now (a revert's instance is an older version).
+            self.fields["loaded_at"].initial = (
+                Development.objects.filter(pk=self.instance.pk)
+                .values_list("updated_at", flat=True)
+                .first()
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded_at = cleaned.get("loaded_at")
+        if self.instance.pk is None or loaded_at is None:
+            return cleaned
+        # Lock the row until this save commits, so two saves cannot both pass.
+        current = Development.objects.select_for_update().filter(pk=self.instance.pk).first()
+        if current is not None and current.updated_at > loaded_at:
+            # The version the editor saw: the last one saved by the time they opened it.
+            opened = (
+                current.history.filter(updated_at__lte=loaded_at).order_by("-history_date").first()
+            )
+            changed = [
+                str(self.fields[name].label)
+                for name in DEVELOPMENT_FIELDS
+                if opened is not None
+                and getattr(opened, f"{name}_id" if name == "kind" else name)
+                != getattr(current, f"{name}_id" if name == "kind" else name)
+            ]
+            latest = current.history.order_by("-history_date").first()
+            who = latest.history_user if latest and latest.history_user else "someone else"
+            when = timezone.localtime(current.updated_at)
+            raise forms.ValidationError(
+                f"{who} saved this development at {when:%H:%M:%S} after you opened it"
+                + (f", changing: {', '.join(changed)}" if changed else "")
+                + ". Your changes were not saved: reload the page to see theirs, then make "
+                "yours again.",
+                code="conflict",
+            )
+        return cleaned
 
 
 class ImportUploadForm(forms.Form):
@@ -244,7 +290,7 @@ class ImportUploadForm(forms.Form):
 
 
 @admin.register(Development)
-class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
+class DevelopmentAdmin(RecordsCreator, SimpleHistoryAdmin):
     list_display = (
         "date_in_precision",
         "title",
@@ -285,6 +331,7 @@ class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
                     "participants",
                     "location",
                     "summary",
+                    "loaded_at",
                 )
             },
         ),
@@ -321,8 +368,38 @@ class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="tracker_development_import",
             ),
+            path(
+                "deleted/",
+                self.admin_site.admin_view(self.deleted_view),
+                name="tracker_development_deleted",
+            ),
             *super().get_urls(),
         ]
+
+    def deleted_view(self, request):
+        """Deleted developments, each with a button that restores it and its links."""
+        if not (self.has_add_permission(request) and self.has_view_permission(request)):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                development = restore_development(
+                    int(request.POST.get("history_id", 0)), request.user
+                )
+            except (RestoreError, ValueError) as error:
+                messages.error(request, str(error) or "There is no such deleted development.")
+            else:
+                self.message_user(request, f"Restored “{development.title}” with its links.")
+                return redirect("admin:tracker_development_change", development.pk)
+        return TemplateResponse(
+            request,
+            "admin/tracker/development/deleted.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Deleted developments",
+                "opts": self.model._meta,
+                "records": deleted_developments()[:200],
+            },
+        )
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -352,6 +429,7 @@ class DevelopmentAdmin(RecordsCreator, admin.ModelAdmin):
                 pending.file_format,
                 created_by=request.user,
                 expect_fingerprint=pending.fingerprint,
+                reason=f"Imported in the admin from {pending.name}",
             )
             if report.ok:
                 pending.delete()
@@ -478,7 +556,7 @@ class ActorAdmin(RecordsCreator, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(RecordsCreator, admin.ModelAdmin):
+class SourceAdmin(RecordsCreator, SimpleHistoryAdmin):
     class Media:
         css = {"all": ("tracker/admin.css",)}
 
@@ -596,7 +674,7 @@ class RecommendationAdmin(RecordsCreator, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(RecordsCreator, admin.ModelAdmin):
+class EvidenceAdmin(RecordsCreator, SimpleHistoryAdmin):
     list_display = ("development", "recommendation", "stance", "strength")
     list_filter = ("recommendation", "stance", "strength")
     search_fields = ("development__title", "development__key", "rationale")
@@ -606,7 +684,7 @@ class EvidenceAdmin(RecordsCreator, admin.ModelAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(RecordsCreator, admin.ModelAdmin):
+class CitationAdmin(RecordsCreator, SimpleHistoryAdmin):
     list_display = ("development", "source", "locator")
     search_fields = ("development__title", "source__title", "quote")
     autocomplete_fields = ("development", "source")
@@ -615,7 +693,7 @@ class CitationAdmin(RecordsCreator, admin.ModelAdmin):
 
 
 @admin.register(DevelopmentActor)
-class DevelopmentActorAdmin(admin.ModelAdmin):
+class DevelopmentActorAdmin(SimpleHistoryAdmin):
     """Who took part in what; usually edited on the development's own form."""
 
     list_display = ("development", "actor")
@@ -626,7 +704,7 @@ class DevelopmentActorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(RecordsCreator, admin.ModelAdmin):
+class AssessmentAdmin(RecordsCreator, SimpleHistoryAdmin):
     list_display = ("recommendation", "assessed_on", "status", "reason")
     list_filter = ("status", "recommendation")
     search_fields = ("recommendation__code", "rationale")

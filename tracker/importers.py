@@ -637,9 +637,10 @@ class Writer:
 
     FIELDS = ("date", "precision", "end_date", "title", "summary", "kind_id", "status", "location")
 
-    def __init__(self, dry_run: bool, created_by=None):
+    def __init__(self, dry_run: bool, created_by=None, reason: str = "import"):
         self.dry_run = dry_run
         self.created_by = created_by
+        self.reason = reason[:100]
         self.actor_ids = dict(Actor.objects.values_list("code", "pk"))
         self.sources: dict[tuple, int | None] = {}
         self.report = ImportReport(dry_run=dry_run)
@@ -834,6 +835,10 @@ class Writer:
             for model in (DevelopmentActor, Citation, Evidence):
                 model.objects.filter(development_id__in=changed).delete()
 
+        created_ids = [ids[row.key] for row, _ in to_create]
+        changed_ids = [pk for _, pk, _ in to_update]
+        record_history(Development, "id", created_ids, "+", self.created_by, self.reason)
+        record_history(Development, "id", changed_ids, "~", self.created_by, self.reason)
         pairs = [(ids[row.key], row, c) for row, c in to_create]
         pairs += [(pk, row, c) for row, pk, c in to_update]
         insert_rows(
@@ -872,6 +877,41 @@ class Writer:
             ],
             [[pk, *link, now, now, user] for pk, row, _ in pairs for link in row.evidence],
         )
+        for model in (DevelopmentActor, Citation, Evidence):
+            record_history(
+                model,
+                "development_id",
+                [pk for pk, _, _ in pairs],
+                "+",
+                self.created_by,
+                self.reason,
+            )
+
+
+def record_history(model, column: str, ids: list[int], history_type: str, user, reason: str):
+    """Write audit-trail rows for rows written in bulk (bulk writes send no signals).
+
+    One INSERT … SELECT copies the rows as they now stand into the model's
+    django-simple-history table, as a save in the admin would.
+    """
+    if not ids:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+    historical = model.history.model._meta
+    extra = ", ".join(
+        quote(historical.get_field(name).column)
+        for name in ("history_date", "history_change_reason", "history_type", "history_user")
+    )
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"INSERT INTO {quote(historical.db_table)} ({columns}, {extra}) "
+        f"SELECT {columns}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(column)} IN ({placeholders})"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, reason, history_type, user.pk if user else None, *ids])
 
 
 def insert_rows(model, field_names: list[str], rows: list[list]) -> None:
@@ -910,6 +950,7 @@ def import_developments(
     created_by=None,
     progress: Callable[[str, int], None] | None = None,
     expect_fingerprint: str | None = None,
+    reason: str = "import",
 ) -> ImportReport:
     """Validate a whole CSV or JSON file, then (unless dry_run) write it in one go.
 
@@ -938,7 +979,7 @@ def import_developments(
             yield row
 
     with transaction.atomic():
-        writer = Writer(dry_run=dry_run, created_by=created_by)
+        writer = Writer(dry_run=dry_run, created_by=created_by, reason=reason)
         writer.add_countries(validator.new_countries)
         done = 0
         for batch in _batches(rows(), BATCH_SIZE):

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from tracker import dates
 
@@ -105,6 +106,7 @@ class Source(TimeStamped):
     url = models.URLField("URL", max_length=500, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
 
+    history = HistoricalRecords()
     objects = KeyManager()
 
     class Meta:
@@ -364,6 +366,7 @@ class Development(TimeStamped):
     actors = models.ManyToManyField(Actor, through="DevelopmentActor", related_name="developments")
     sources = models.ManyToManyField(Source, through="Citation", related_name="developments")
 
+    history = HistoricalRecords()
     objects = KeyManager()
 
     class Meta:
@@ -448,6 +451,7 @@ class DevelopmentActor(models.Model):
     development = models.ForeignKey(Development, on_delete=models.CASCADE)
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT)
 
+    history = HistoricalRecords()
     objects = DevelopmentActorManager()
 
     class Meta:
@@ -488,6 +492,7 @@ class Citation(TimeStamped):
         max_length=100, blank=True, help_text="Page, paragraph or section, e.g. 'p. 12'."
     )
 
+    history = HistoricalRecords()
     objects = CitationManager()
 
     class Meta:
@@ -576,6 +581,7 @@ class Evidence(TimeStamped):
     )
     rationale = models.TextField(help_text="Why this development advances or hinders it.")
 
+    history = HistoricalRecords()
     objects = EvidenceManager()
 
     class Meta:
@@ -675,6 +681,7 @@ class Assessment(TimeStamped):
     )
     rationale = models.TextField()
 
+    history = HistoricalRecords()
     objects = AssessmentManager()
 
     class Meta:

@@ -33,6 +33,7 @@ class Command(BaseCommand):
                     stream,
                     file_format,
                     dry_run=dry_run,
+                    reason=f"Imported from {path if path != '-' else 'standard input'}",
                     progress=self._progress if verbosity > 0 and sys.stderr.isatty() else None,
                 )
         except ImportFileError as error:

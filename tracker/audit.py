@@ -1,0 +1,64 @@
+"""The audit trail: finding and restoring deleted developments.
+
+Every change to developments, their actors, citations and evidence, sources and
+assessments is recorded by django-simple-history (who, when, old and new
+values); the admin's History button shows it and can revert to an earlier
+version. A deleted development takes its actors, citations and evidence with it;
+`restore_development` brings all of them back as they were.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from tracker.models import Citation, Development, DevelopmentActor, Evidence
+
+# Links deleted with their development are recorded within moments of it.
+CASCADE_WINDOW = datetime.timedelta(minutes=1)
+
+
+class RestoreError(Exception):
+    pass
+
+
+def deleted_developments():
+    """The deletion records of developments that are still gone, newest first."""
+    return (
+        Development.history.filter(history_type="-")
+        .exclude(id__in=Development.objects.values("pk"))
+        .select_related("history_user")
+        .order_by("-history_date")
+    )
+
+
+@transaction.atomic
+def restore_development(history_id: int, user=None) -> Development:
+    """Bring back a deleted development, with the links deleted along with it."""
+    record = Development.history.filter(history_id=history_id, history_type="-").first()
+    if record is None:
+        raise RestoreError("There is no such deleted development.")
+    if Development.objects.filter(pk=record.id).exists():
+        raise RestoreError("This development has already been restored.")
+    if Development.objects.filter(key=record.key).exists():
+        raise RestoreError(f"Another development now has the key '{record.key}'.")
+    development = record.instance
+    development._history_user = user
+    development._change_reason = f"Restored (deleted {record.history_date:%Y-%m-%d %H:%M})"
+    development.save(force_insert=True)
+    window = (record.history_date - CASCADE_WINDOW, record.history_date + CASCADE_WINDOW)
+    for model in (DevelopmentActor, Citation, Evidence):
+        deletions = model.history.filter(
+            development_id=record.id, history_type="-", history_date__range=window
+        ).order_by("id", "-history_date")
+        seen = set()
+        for link in deletions:
+            if link.id in seen or model.objects.filter(pk=link.id).exists():
+                continue
+            seen.add(link.id)
+            instance = link.instance
+            instance._history_user = user
+            instance._change_reason = development._change_reason
+            instance.save(force_insert=True)
+    return development
