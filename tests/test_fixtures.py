@@ -162,6 +162,7 @@ def dump(path):
         "dumpdata",
         "tracker",
         "auth.user",
+        "auth.group",
         natural_foreign=True,
         natural_primary=True,
         indent=1,
@@ -175,7 +176,9 @@ def dump(path):
 def test_dumpdata_loads_into_an_empty_database_without_loss(tmp_path, django_user_model):
     call_command("loaddata", *SEED_FIXTURES, verbosity=0)
     editor = django_user_model.objects.create_user("editor")
-    Development.objects.filter(key="2023-01-11-japan-uk-raa").update(created_by=editor)
+    raa = Development.objects.get(key="2023-01-11-japan-uk-raa")
+    raa.created_by, raa.summary = editor, "Edited, so the audit trail has a version."
+    raa.save()
     before = dump(tmp_path / "before.json")
     before_counts = counts()
 
@@ -186,3 +189,4 @@ def test_dumpdata_loads_into_an_empty_database_without_loss(tmp_path, django_use
     assert counts() == before_counts
     assert dump(tmp_path / "after.json") == before
     assert Development.objects.get(key="2023-01-11-japan-uk-raa").created_by.username == "editor"
+    assert Development.history.filter(key="2023-01-11-japan-uk-raa").count() == 1
