@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import Client
 
 from tracker.management.commands.seed import SEED_FIXTURES
 from tracker.roles import ANALYSTS, EDITORS
@@ -34,13 +35,18 @@ def analyst(db, django_user_model):
     return _staff_member(django_user_model, "ana-analyst", ANALYSTS)
 
 
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
+def signed_in(user) -> Client:
+    """A client of its own, so tests can act as several people at once."""
+    client = Client()
+    client.force_login(user)
     return client
 
 
 @pytest.fixture
-def analyst_client(client, analyst):
-    client.force_login(analyst)
-    return client
+def editor_client(editor):
+    return signed_in(editor)
+
+
+@pytest.fixture
+def analyst_client(analyst):
+    return signed_in(analyst)

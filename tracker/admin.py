@@ -43,14 +43,24 @@ admin.site.index_title = "Data entry"
 SHORT_TEXTAREA = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
 
+def starts_as_draft(instance, user) -> None:
+    """What an editor creates waits for review; what an administrator creates is live."""
+    if hasattr(instance, "published"):
+        instance.published = user.is_superuser
+        if user.is_superuser:
+            instance.published_at, instance.published_by = timezone.now(), user
+
+
 class RecordsCreator:
-    """Remembers who created each row, on the form itself and in its inlines."""
+    """Remembers who created each row, on the form itself and in its inlines, and
+    makes an editor's new developments and assessments drafts."""
 
     readonly_fields = ("created_at", "updated_at", "created_by")
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+            starts_as_draft(obj, request.user)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
@@ -58,7 +68,28 @@ class RecordsCreator:
             instance = inline_form.instance
             if instance.pk is None and hasattr(instance, "created_by_id"):
                 instance.created_by = request.user
+                starts_as_draft(instance, request.user)
         super().save_formset(request, form, formset, change)
+
+
+class Reviewed:
+    """Admin for records that pass review: a flag and a publish action."""
+
+    @admin.display(description="published", boolean=True, ordering="published")
+    def is_published(self, obj):
+        return obj.published
+
+    @admin.action(description="Publish the selected drafts", permissions=["change"])
+    def publish(self, request, queryset):
+        published, refused = queryset.publish(request.user)
+        self.message_user(request, f"Published {published}.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} draft(s) left as they are: another editor (or an administrator) "
+                "must publish what you created.",
+                messages.WARNING,
+            )
 
 
 ISO_DATE = {"input_formats": ["%Y-%m-%d"]}  # never guess between 01/02 and 02/01
@@ -290,7 +321,7 @@ class ImportUploadForm(forms.Form):
 
 
 @admin.register(Development)
-class DevelopmentAdmin(RecordsCreator, SimpleHistoryAdmin):
+class DevelopmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
     list_display = (
         "date_in_precision",
         "title",
@@ -298,9 +329,11 @@ class DevelopmentAdmin(RecordsCreator, SimpleHistoryAdmin):
         "status",
         "actor_codes",
         "evidence_summary",
+        "is_published",
     )
     list_display_links = ("date_in_precision", "title")
     list_filter = (
+        "published",
         "kind",
         "status",
         RecommendationListFilter,
@@ -316,7 +349,7 @@ class DevelopmentAdmin(RecordsCreator, SimpleHistoryAdmin):
     prepopulated_fields = {"key": ("date", "title")}
     inlines = (EvidenceInline, CitationInline)
     formfield_overrides = {models.DateField: ISO_DATE}
-    actions = ("link_to_recommendation",)
+    actions = ("link_to_recommendation", "publish")
     list_per_page = 50
     fieldsets = (
         (
@@ -430,6 +463,7 @@ class DevelopmentAdmin(RecordsCreator, SimpleHistoryAdmin):
                 created_by=request.user,
                 expect_fingerprint=pending.fingerprint,
                 reason=f"Imported in the admin from {pending.name}",
+                publish=request.user.is_superuser,
             )
             if report.ok:
                 pending.delete()
@@ -613,7 +647,8 @@ class AssessmentInline(admin.TabularInline):
     model = Assessment
     formset = AssessmentFormSet
     extra = 1
-    fields = ("assessed_on", "status", "reason", "rationale")
+    fields = ("assessed_on", "status", "reason", "rationale", "published")
+    readonly_fields = ("published",)
     ordering = ("-assessed_on",)
     formfield_overrides = {models.TextField: SHORT_TEXTAREA, models.DateField: ISO_DATE}
 
@@ -704,9 +739,10 @@ class DevelopmentActorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(RecordsCreator, SimpleHistoryAdmin):
-    list_display = ("recommendation", "assessed_on", "status", "reason")
-    list_filter = ("status", "recommendation")
+class AssessmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
+    list_display = ("recommendation", "assessed_on", "status", "reason", "is_published")
+    list_filter = ("published", "status", "recommendation")
+    actions = ("publish",)
     search_fields = ("recommendation__code", "rationale")
     autocomplete_fields = ("recommendation",)
     list_select_related = ("recommendation",)

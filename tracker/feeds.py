@@ -36,7 +36,8 @@ class LatestDevelopmentsFeed(Feed):
 
     def items(self):
         return (
-            Development.objects.select_related("kind")
+            Development.objects.published()
+            .select_related("kind")
             .prefetch_related("actors")
             .order_by("-created_at", "-pk")[:FEED_LENGTH]
         )
@@ -72,7 +73,8 @@ class RecommendationEvidenceFeed(Feed):
 
     def items(self, obj):
         return (
-            Evidence.objects.filter(recommendation=obj)
+            Evidence.objects.published()
+            .filter(recommendation=obj)
             .select_related("development", "recommendation")
             .order_by("-created_at", "-pk")[:FEED_LENGTH]
         )

@@ -637,8 +637,11 @@ class Writer:
 
     FIELDS = ("date", "precision", "end_date", "title", "summary", "kind_id", "status", "location")
 
-    def __init__(self, dry_run: bool, created_by=None, reason: str = "import"):
+    def __init__(
+        self, dry_run: bool, created_by=None, reason: str = "import", publish: bool = True
+    ):
         self.dry_run = dry_run
+        self.publish = publish
         self.created_by = created_by
         self.reason = reason[:100]
         self.actor_ids = dict(Actor.objects.values_list("code", "pk"))
@@ -815,8 +818,11 @@ class Writer:
         if to_create:
             insert_rows(
                 Development,
-                ["key", *self.FIELDS, "created_at", "updated_at", "created_by"],
-                [[row.key, *field_values(row), now, now, user] for row, _ in to_create],
+                ["key", *self.FIELDS, "created_at", "updated_at", "created_by", "published"],
+                [
+                    [row.key, *field_values(row), now, now, user, self.publish]
+                    for row, _ in to_create
+                ],
             )
         ids = dict(
             Development.objects.filter(key__in=[row.key for row, _ in to_create]).values_list(
@@ -951,6 +957,7 @@ def import_developments(
     progress: Callable[[str, int], None] | None = None,
     expect_fingerprint: str | None = None,
     reason: str = "import",
+    publish: bool = True,
 ) -> ImportReport:
     """Validate a whole CSV or JSON file, then (unless dry_run) write it in one go.
 
@@ -958,7 +965,8 @@ def import_developments(
     ImportFileError when the file as a whole cannot be read; problems with
     records come back in the report's `errors`, and then nothing is written.
     `expect_fingerprint` makes the write refuse if the planned changes differ
-    from an earlier dry run's (the admin's preview).
+    from an earlier dry run's (the admin's preview). New developments are
+    published unless `publish` is False (an editor's upload: drafts for review).
     """
     validator = Validator()
     errors: list[Problem] = []
@@ -979,7 +987,7 @@ def import_developments(
             yield row
 
     with transaction.atomic():
-        writer = Writer(dry_run=dry_run, created_by=created_by, reason=reason)
+        writer = Writer(dry_run=dry_run, created_by=created_by, reason=reason, publish=publish)
         writer.add_countries(validator.new_countries)
         done = 0
         for batch in _batches(rows(), BATCH_SIZE):

@@ -68,6 +68,57 @@ class TimeStamped(models.Model):
         super().save(*args, **kwargs)
 
 
+class Publishable(models.Model):
+    """Reviewed before it counts: a record an editor enters in the admin is a draft
+    until another editor (or an administrator) publishes it. Imports from the
+    command line and fixtures are published as they load."""
+
+    published = models.BooleanField(default=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def can_be_published_by(self, user) -> bool:
+        """An administrator, or an editor who is not the author, may publish it."""
+        if user.is_superuser:
+            return True
+        return user.has_perm(f"tracker.change_{self._meta.model_name}") and (
+            self.created_by_id != user.pk
+        )
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self):
+        """Only records that passed review (what reports, exports and feeds show)."""
+        return self.filter(published=True)
+
+    def publish(self, user) -> tuple[int, int]:
+        """Publish the drafts among these that `user` may publish: (published, refused)."""
+        published = refused = 0
+        for record in self.filter(published=False):
+            if not record.can_be_published_by(user):
+                refused += 1
+                continue
+            record.published, record.published_at, record.published_by = (
+                True,
+                timezone.now(),
+                user,
+            )
+            record._change_reason = "Published"
+            record.save(update_fields=["published", "published_at", "published_by"])
+            published += 1
+        return published, refused
+
+
 class CodeManager(models.Manager):
     """Looks rows up by their code, their natural key."""
 
@@ -326,7 +377,11 @@ class DevelopmentKind(models.Model):
         return (self.code,)
 
 
-class Development(TimeStamped):
+class DevelopmentManager(KeyManager.from_queryset(PublishedQuerySet)):
+    pass
+
+
+class Development(Publishable, TimeStamped):
     """Something that happened or was announced: a summit, an agreement, a gaffe."""
 
     class Precision(models.TextChoices):
@@ -367,7 +422,7 @@ class Development(TimeStamped):
     sources = models.ManyToManyField(Source, through="Citation", related_name="developments")
 
     history = HistoricalRecords()
-    objects = KeyManager()
+    objects = DevelopmentManager()
 
     class Meta:
         ordering = ["-date", "title"]
@@ -523,7 +578,13 @@ class LinkResult:
     existing: int
 
 
-class EvidenceManager(models.Manager):
+class EvidenceQuerySet(models.QuerySet):
+    def published(self):
+        """Only links whose development passed review."""
+        return self.filter(development__published=True)
+
+
+class EvidenceManager(models.Manager.from_queryset(EvidenceQuerySet)):
     def get_by_natural_key(self, development_key, recommendation_code):
         return self.get(development__key=development_key, recommendation__code=recommendation_code)
 
@@ -622,7 +683,7 @@ class Evidence(TimeStamped):
     natural_key.dependencies = ["tracker.development", "tracker.recommendation"]
 
 
-class AssessmentQuerySet(models.QuerySet):
+class AssessmentQuerySet(PublishedQuerySet):
     def chronological(self):
         """Oldest judgement first, the order in which a stalled status looks back."""
         return self.order_by("assessed_on")
@@ -633,7 +694,7 @@ class AssessmentManager(models.Manager.from_queryset(AssessmentQuerySet)):
         return self.get(recommendation__code=recommendation_code, assessed_on=assessed_on)
 
 
-class Assessment(TimeStamped):
+class Assessment(Publishable, TimeStamped):
     """An analyst's dated judgement of how far a recommendation is implemented.
 
     The history is kept; the latest is current. Statuses follow the scales of

@@ -66,9 +66,15 @@ def evidence_weight(prefix: str = "", development: str | None = None):
     return sign * F(f"{prefix}strength") * weight
 
 
-def evidence_up_to(as_of: datetime.date | None) -> Q:
-    """Evidence whose development is dated on or before as_of (all when None)."""
-    return Q() if as_of is None else Q(development__date__lte=as_of)
+def counted(as_of: datetime.date | None, development: str = "development__") -> Q:
+    """Evidence that counts: its development is published and dated by as_of.
+
+    `development` leads from the query's model to the development.
+    """
+    scope = Q(**{f"{development}published": True})
+    if as_of is not None:
+        scope &= Q(**{f"{development}date__lte": as_of})
+    return scope
 
 
 @dataclass
@@ -110,8 +116,10 @@ def standings(
     recommendations: Iterable[Recommendation], as_of: datetime.date | None
 ) -> dict[int, Standing]:
     """Each recommendation's latest assessment up to as_of, with its percentage."""
-    assessments = Assessment.objects.filter(recommendation__in=recommendations).order_by(
-        "recommendation_id", "assessed_on"
+    assessments = (
+        Assessment.objects.published()
+        .filter(recommendation__in=recommendations)
+        .order_by("recommendation_id", "assessed_on")
     )
     if as_of is not None:
         assessments = assessments.filter(assessed_on__lte=as_of)
@@ -133,7 +141,7 @@ def standings(
 
 def annotate_evidence(recommendations: QuerySet, as_of: datetime.date | None) -> QuerySet:
     """Add advancing/hindering counts, net score and last evidence date per row."""
-    scope = Q() if as_of is None else Q(evidence__development__date__lte=as_of)
+    scope = counted(as_of, "evidence__development__")
     return recommendations.annotate(
         advancing=Count("evidence", filter=scope & Q(evidence__stance=Evidence.Stance.ADVANCES)),
         hindering=Count("evidence", filter=scope & Q(evidence__stance=Evidence.Stance.HINDERS)),
@@ -165,7 +173,7 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
     current = standings(recommendations, as_of)
 
     per_month = (
-        Evidence.objects.filter(evidence_up_to(as_of))
+        Evidence.objects.filter(counted(as_of))
         .annotate(month=TruncMonth("development__date"))
         .values("recommendation_id", "month")
         .annotate(count=Count("pk"))
@@ -213,7 +221,7 @@ def cumulative_net_score(
 ) -> list[ScorePoint]:
     """The running net score at each date that brought evidence, oldest first."""
     per_day = (
-        recommendation.evidence.filter(evidence_up_to(as_of))
+        recommendation.evidence.filter(counted(as_of))
         .values("development__date")
         .annotate(change=Sum(evidence_weight()))
         .order_by("development__date")
@@ -227,9 +235,9 @@ def cumulative_net_score(
 
 def top_actors(recommendation: Recommendation, as_of: datetime.date | None = None, limit=8):
     """The actors in most of a recommendation's evidence, with their net score."""
-    scope = Q(developments__evidence__recommendation=recommendation)
-    if as_of is not None:
-        scope &= Q(developments__date__lte=as_of)
+    scope = Q(developments__evidence__recommendation=recommendation) & counted(
+        as_of, "developments__"
+    )
     return (
         Actor.objects.filter(scope)
         .annotate(
@@ -244,7 +252,7 @@ def top_actors(recommendation: Recommendation, as_of: datetime.date | None = Non
 
 def annotate_actor_evidence(actors: QuerySet, as_of: datetime.date | None = None) -> QuerySet:
     """Add development count, advancing/hindering links and net score per actor."""
-    dated = Q() if as_of is None else Q(developments__date__lte=as_of)
+    dated = counted(as_of, "developments__")
     evidence = dated & Q(developments__evidence__isnull=False)
     weight = evidence_weight("developments__evidence__", development="developments__")
     return actors.annotate(
@@ -263,9 +271,7 @@ def annotate_actor_evidence(actors: QuerySet, as_of: datetime.date | None = None
 
 def actor_by_recommendation(actor: Actor, as_of: datetime.date | None = None) -> QuerySet:
     """Each recommendation the actor's developments are evidence for, with figures."""
-    scope = Q(evidence__development__actors=actor)
-    if as_of is not None:
-        scope &= Q(evidence__development__date__lte=as_of)
+    scope = Q(evidence__development__actors=actor) & counted(as_of, "evidence__development__")
     return (
         Recommendation.objects.filter(scope)
         .select_related("framework")
@@ -336,7 +342,7 @@ def matrix(as_of: datetime.date | None = None, grouped: bool = True) -> Matrix:
         )
     )
     figures = (
-        Evidence.objects.filter(evidence_up_to(as_of))
+        Evidence.objects.filter(counted(as_of))
         .values("development__actors", "recommendation")
         .annotate(count=Count("pk"), net_score=Sum(evidence_weight()))
         .order_by()
@@ -391,7 +397,7 @@ def timeline(as_of: datetime.date | None = None) -> list[Lane]:
     )
     lanes = {r.pk: Lane(r, []) for r in recommendations}
     links = (
-        Evidence.objects.filter(evidence_up_to(as_of))
+        Evidence.objects.filter(counted(as_of))
         .values_list(
             "recommendation_id",
             "development_id",

@@ -28,11 +28,8 @@ EDITOR_PERMISSIONS = {
     "developmentkind": ("view", "add", "change"),
 }
 
-# Analysts read everything and record their judgements (assessments); they
-# change nothing else.
-ANALYST_PERMISSIONS = {model: ("view",) for model in EDITOR_PERMISSIONS} | {
-    "assessment": ("view", "add", "change"),
-}
+# Analysts read the reports, the exports and the admin, and change nothing.
+ANALYST_PERMISSIONS = {model: ("view",) for model in EDITOR_PERMISSIONS}
 
 ROLES = {EDITORS: EDITOR_PERMISSIONS, ANALYSTS: ANALYST_PERMISSIONS}
 

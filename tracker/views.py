@@ -63,19 +63,25 @@ def read_as_of(request) -> tuple[datetime.date | None, list[str]]:
 
 def developments_with_links():
     """Developments with what their table rows show: kind, actors, evidence."""
-    return Development.objects.select_related("kind").prefetch_related(
-        "actors",
-        Prefetch(
-            "evidence",
-            queryset=Evidence.objects.select_related("recommendation").order_by(
-                "recommendation__code"
+    return (
+        Development.objects.published()
+        .select_related("kind")
+        .prefetch_related(
+            "actors",
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("recommendation").order_by(
+                    "recommendation__code"
+                ),
             ),
-        ),
+        )
     )
 
 
 def recent_developments(as_of, limit=8):
-    developments = Development.objects.select_related("kind").prefetch_related("actors")
+    developments = (
+        Development.objects.published().select_related("kind").prefetch_related("actors")
+    )
     if as_of is not None:
         developments = developments.filter(date__lte=as_of)
     return developments.order_by("-date", "title")[:limit]
@@ -141,6 +147,9 @@ def development_detail(request, pk):
         ),
         pk=pk,
     )
+    # A draft is for the editors who review it; everyone else sees published records.
+    if not development.published and not request.user.has_perm("tracker.change_development"):
+        raise Http404("No such development.")
     return render(
         request,
         "tracker/development_detail.html",
@@ -215,7 +224,7 @@ class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixi
 
     def get_queryset(self):
         return (
-            self.recommendation.evidence.filter(progress.evidence_up_to(self.as_of))
+            self.recommendation.evidence.filter(progress.counted(self.as_of))
             .select_related("development__kind")
             .prefetch_related("development__actors")
         )
@@ -228,7 +237,7 @@ class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixi
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         recommendation, as_of = self.recommendation, self.as_of
-        history = list(recommendation.assessments.chronological())
+        history = list(recommendation.assessments.published().chronological())
         if as_of is not None:
             history = [a for a in history if a.assessed_on <= as_of]
         for assessment, percentage in zip(
