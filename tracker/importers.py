@@ -937,6 +937,22 @@ def insert_rows(model, field_names: list[str], rows: list[list]) -> None:
         cursor.executemany(sql, rows)
 
 
+# Any constant: the key of the PostgreSQL advisory lock imports take.
+IMPORT_LOCK = 7_471_100
+
+
+def serialise_imports() -> None:
+    """Make concurrent imports take turns, so that two copies of one file cannot
+    both decide to create the same developments.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite lets one writer at a
+    time in any case.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
 def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
     batch = []
     for row in rows:
@@ -987,6 +1003,7 @@ def import_developments(
             yield row
 
     with transaction.atomic():
+        serialise_imports()
         writer = Writer(dry_run=dry_run, created_by=created_by, reason=reason, publish=publish)
         writer.add_countries(validator.new_countries)
         done = 0
