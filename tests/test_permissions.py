@@ -1,0 +1,124 @@
+"""Who may do what: every kind of page, export, feed and admin action, for each role."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from tests.conftest import signed_in
+from tracker.models import Development, Recommendation
+from tracker.roles import ANALYSTS, EDITORS
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "no role", "analyst", "editor", "administrator")
+
+REPORTS = [
+    "/",
+    "/methodology/",
+    "/developments/",
+    "/developments/?_export=csv",
+    "/developments/{raa}/",
+    "/recommendations/TSU-2/",
+    "/recommendations/TSU-2/?_export=json",
+    "/actors/",
+    "/actors/JP/?_export=xlsx",
+    "/reports/matrix/",
+    "/reports/matrix/?_export=csv",
+    "/timeline/",
+    "/developments/feed/",
+    "/recommendations/TSU-2/feed/",
+]
+
+
+@pytest.fixture
+def people(seed, django_user_model):
+    def member(name, group=None, **flags):
+        user = django_user_model.objects.create_user(name, password="x-long-pass-1", **flags)
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user
+
+    from django.test import Client
+
+    return {
+        "anonymous": Client(),
+        "no role": signed_in(member("nobody")),
+        "analyst": signed_in(member("analyst-1", ANALYSTS, is_staff=True)),
+        "editor": signed_in(member("editor-1", EDITORS, is_staff=True)),
+        "administrator": signed_in(member("admin-1", is_staff=True, is_superuser=True)),
+    }
+
+
+def raa_pk():
+    return Development.objects.get(key="2023-01-11-japan-uk-raa").pk
+
+
+@pytest.mark.parametrize("url", REPORTS)
+def test_reports_exports_and_feeds_are_for_the_three_roles(people, url):
+    url = url.format(raa=raa_pk())
+    expected = {
+        "anonymous": 302,
+        "no role": 403,
+        "analyst": 200,
+        "editor": 200,
+        "administrator": 200,
+    }
+    for role in ROLES:
+        assert people[role].get(url).status_code == expected[role], (role, url)
+
+
+def test_public_reports_open_reading_but_not_the_admin(people, settings):
+    settings.TRACKER_PUBLIC_REPORTS = True
+    assert people["anonymous"].get("/reports/matrix/").status_code == 200
+    assert people["anonymous"].get("/developments/feed/").status_code == 200
+    assert people["anonymous"].get(reverse("admin:index")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("page", "allowed"),
+    [
+        ("admin:tracker_development_changelist", {"analyst", "editor", "administrator"}),
+        ("admin:tracker_development_add", {"editor", "administrator"}),
+        ("admin:tracker_development_import", {"editor", "administrator"}),
+        ("admin:tracker_development_deleted", {"editor", "administrator"}),
+        ("admin:tracker_assessment_add", {"editor", "administrator"}),
+        ("admin:tracker_framework_add", {"editor", "administrator"}),
+    ],
+)
+def test_admin_pages_by_role(people, page, allowed):
+    url = reverse(page)
+    for role in ROLES:
+        status = people[role].get(url).status_code
+        if role in allowed:
+            assert status == 200, (role, page)
+        elif role in ("anonymous", "no role"):
+            assert status == 302, (role, page)  # to the admin's sign-in
+        else:
+            assert status == 403, (role, page)
+
+
+def test_only_administrators_delete_recommendations_and_frameworks(people):
+    recommendation = Recommendation.objects.get(code="TSU-1")
+    for model, pk in (
+        ("recommendation", recommendation.pk),
+        ("framework", recommendation.framework_id),
+    ):
+        url = reverse(f"admin:tracker_{model}_delete", args=[pk])
+        assert people["editor"].get(url).status_code == 403
+        assert people["analyst"].get(url).status_code == 403
+        assert people["administrator"].get(url).status_code == 200  # the protected-objects page
+
+
+def test_analysts_cannot_run_admin_actions(people):
+    pk = raa_pk()
+    changelist = reverse("admin:tracker_development_changelist")
+    for action in ("publish", "link_to_recommendation", "delete_selected"):
+        response = people["analyst"].post(
+            changelist, {"action": action, "_selected_action": [pk]}, follow=True
+        )
+        assert response.status_code in (200, 403)
+        assert Development.objects.filter(pk=pk, published=True).exists()
+    assert Development.objects.filter(pk=pk).exists()
+    analyst_page = people["analyst"].get(changelist).content.decode()
+    assert 'value="publish"' not in analyst_page
+    assert 'value="delete_selected"' not in analyst_page
