@@ -7,7 +7,7 @@ import io
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -92,7 +92,58 @@ class Reviewed:
             )
 
 
-ISO_DATE = {"input_formats": ["%Y-%m-%d"]}  # never guess between 01/02 and 02/01
+ISO_DATE = {"input_formats": ["%Y-%m-%d"]}
+LARGEST_ID = 2**63 - 1
+
+
+def could_be_id(value) -> bool:
+    """Whether a posted value could be a row's id (ASCII digits within 64 bits)."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and int(text) <= LARGEST_ID
+
+
+class SafeAutocomplete:
+    """Django's autocomplete widgets look up the posted ids to redraw a refused
+    form; an id that cannot be a row (':' or 2**64) would make that an error page.
+    Leave such ids out: the field's own error already says the choice is invalid."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if could_be_id(v)], attr)
+
+
+class SafeAutocompleteSelect(SafeAutocomplete, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(SafeAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+class IdChoicesField(forms.ModelMultipleChoiceField):
+    """Refuses ids that cannot be rows before asking the database (2**64 overflows it)."""
+
+    def clean(self, value):
+        for item in value or ():
+            if not could_be_id(item):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                )
+        return super().clean(value)
+
+
+class SafeAutocompleteFields:
+    """For ModelAdmins and inlines: autocomplete fields use the safe widget."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(
+            db_field, request, **kwargs
+        )  # never guess between 01/02 and 02/01
 
 
 class UniqueAgainstSavedRows(forms.BaseInlineFormSet):
@@ -141,7 +192,7 @@ class AssessmentFormSet(UniqueAgainstSavedRows):
 # --- Developments ---------------------------------------------------------------
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(SafeAutocompleteFields, admin.TabularInline):
     model = Citation
     formset = CitationFormSet
     extra = 1
@@ -150,7 +201,7 @@ class CitationInline(admin.TabularInline):
     formfield_overrides = {models.TextField: SHORT_TEXTAREA}
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(SafeAutocompleteFields, admin.TabularInline):
     model = Evidence
     formset = EvidenceFormSet
     extra = 1
@@ -237,10 +288,10 @@ class DevelopmentForm(forms.ModelForm):
     # Django's admin will not put a many-to-many field with its own link model
     # on a form; DevelopmentActor holds nothing but the pair, so a plain form
     # field edits it (saved in DevelopmentAdmin.save_related).
-    participants = forms.ModelMultipleChoiceField(
+    participants = IdChoicesField(
         label="Actors",
         queryset=Actor.objects.all(),
-        widget=AutocompleteSelectMultiple(Development._meta.get_field("actors"), admin.site),
+        widget=SafeAutocompleteSelectMultiple(Development._meta.get_field("actors"), admin.site),
         help_text="Type a code or a name: JP, NATO, Italy…",
     )
 
@@ -624,7 +675,7 @@ class RecommendationInline(admin.StackedInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(RecordsCreator, admin.ModelAdmin):
+class FrameworkAdmin(SafeAutocompleteFields, RecordsCreator, admin.ModelAdmin):
     list_display = ("code", "title", "author", "year", "recommendation_count")
     search_fields = ("code", "title", "author")
     autocomplete_fields = ("source",)
@@ -709,7 +760,7 @@ class RecommendationAdmin(RecordsCreator, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(RecordsCreator, SimpleHistoryAdmin):
+class EvidenceAdmin(SafeAutocompleteFields, RecordsCreator, SimpleHistoryAdmin):
     list_display = ("development", "recommendation", "stance", "strength")
     list_filter = ("recommendation", "stance", "strength")
     search_fields = ("development__title", "development__key", "rationale")
@@ -719,7 +770,7 @@ class EvidenceAdmin(RecordsCreator, SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(RecordsCreator, SimpleHistoryAdmin):
+class CitationAdmin(SafeAutocompleteFields, RecordsCreator, SimpleHistoryAdmin):
     list_display = ("development", "source", "locator")
     search_fields = ("development__title", "source__title", "quote")
     autocomplete_fields = ("development", "source")
@@ -728,7 +779,7 @@ class CitationAdmin(RecordsCreator, SimpleHistoryAdmin):
 
 
 @admin.register(DevelopmentActor)
-class DevelopmentActorAdmin(SimpleHistoryAdmin):
+class DevelopmentActorAdmin(SafeAutocompleteFields, SimpleHistoryAdmin):
     """Who took part in what; usually edited on the development's own form."""
 
     list_display = ("development", "actor")
@@ -739,7 +790,7 @@ class DevelopmentActorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
+class AssessmentAdmin(SafeAutocompleteFields, Reviewed, RecordsCreator, SimpleHistoryAdmin):
     list_display = ("recommendation", "assessed_on", "status", "reason", "is_published")
     list_filter = ("published", "status", "recommendation")
     actions = ("publish",)

@@ -6,6 +6,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from tracker.exports import CONTROL_CHARACTERS
 from tracker.models import Development, Evidence, Recommendation
@@ -15,10 +16,12 @@ class XmlSafeAtomFeed(Atom1Feed):
     """Atom that drops characters XML 1.0 cannot hold, instead of failing."""
 
     def add_item(self, title, link, description, **kwargs):
+        # Atom marks the summary as HTML, which feed readers render: stored text
+        # goes in escaped, so it reads as the text it is.
         super().add_item(
             CONTROL_CHARACTERS.sub("", title),
             link,
-            CONTROL_CHARACTERS.sub("", description or ""),
+            escape(CONTROL_CHARACTERS.sub("", description or "")),
             **kwargs,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from functools import wraps
 from itertools import chain
 
@@ -158,6 +159,7 @@ def development_detail(request, pk):
 
 
 MAX_PAGE = 1_000_000
+PAGE_NUMBER = re.compile(r"^[1-9][0-9]{0,6}\Z")  # ASCII digits only: '²' and '３' are not pages
 
 
 class ReportMixin:
@@ -183,7 +185,7 @@ class PagedTableMixin(SingleTableMixin):
         if query.get("per_page") not in {str(size) for size in self.page_sizes}:
             query.pop("per_page", None)
         page = query.get("page")
-        if page is not None and not (page.isdigit() and 1 <= int(page) <= MAX_PAGE):
+        if page is not None and not (PAGE_NUMBER.match(page) and int(page) <= MAX_PAGE):
             raise Http404("There is no such page.")
         request.GET = query
         return super().get(request, *args, **kwargs)
