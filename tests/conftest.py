@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
 from tracker.management.commands.seed import SEED_FIXTURES
 from tracker.roles import ANALYSTS, EDITORS
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: its database starts afresh, and its
+    data version with it, so an earlier test's cached figures must not be found."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -50,3 +58,24 @@ def editor_client(editor):
 @pytest.fixture
 def analyst_client(analyst):
     return signed_in(analyst)
+
+
+@pytest.fixture
+def assert_constant_queries(django_assert_num_queries, django_assert_max_num_queries):
+    """Checks that a page makes as many queries after grow() as before, both when
+    its figures are computed and when they come from the cache."""
+
+    def check(client, url, grow, most=14):
+        assert client.get(url).status_code == 200  # sessions, content types: warm
+        cache.clear()
+        with django_assert_max_num_queries(most) as computed:
+            client.get(url)
+        with django_assert_max_num_queries(len(computed)) as from_cache:
+            client.get(url)
+        grow()  # its writes raise the data version: the next read computes afresh
+        with django_assert_num_queries(len(computed)):
+            client.get(url)
+        with django_assert_num_queries(len(from_cache)):
+            client.get(url)
+
+    return check

@@ -8,7 +8,10 @@ class TrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from tracker.caching import connect_signals
         from tracker.roles import ensure_roles
+
+        connect_signals()
 
         # After every migrate, once auth has created this app's permissions.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="tracker.ensure_roles")

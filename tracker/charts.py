@@ -8,6 +8,7 @@ apart; advancing and hindering also differ in position, not only in colour.
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -114,7 +115,7 @@ def cumulative_net_chart(points, label: str) -> SafeString:
 
     marks = []
     for point in points:
-        title = f"{point.day:%-d %B %Y}: {point.change:+d} (total {point.total})"
+        title = f"{point.label}: {point.change:+d} (total {point.total})"
         if point.change >= 0:
             marks.append(
                 format_html(
@@ -182,16 +183,24 @@ def _ticks(first: datetime.date, last: datetime.date) -> list[datetime.date]:
 
 
 def timeline_chart(lanes, label: str) -> SafeString:
-    """Swimlanes, one per recommendation: advancing evidence as blue circles above
-    the lane's line, hindering as vermilion squares below it; bigger is stronger.
-    Each mark links to its development."""
-    days = [mark.day for lane in lanes for mark in lane.marks]
-    if not days:
+    """Swimlanes, one per recommendation: advancing evidence above the lane's line
+    in blue, hindering below it in vermilion.
+
+    Each link is a mark of its own (circles and squares, bigger is stronger,
+    linking to the development) or, when there are too many, a bar per period
+    whose height counts the links, linking to those developments in the explorer.
+    """
+    spans = [(mark.day, mark.day) for lane in lanes for mark in lane.marks] + [
+        (period.start, period.end) for lane in lanes for period in lane.bins
+    ]
+    if not spans:
         return mark_safe('<p class="muted">No evidence to place on the timeline yet.</p>')
+    days = [day for span in spans for day in span]
     first, last = min(days) - datetime.timedelta(days=10), max(days) + datetime.timedelta(days=10)
     span = (last - first).days
     width, left, right, lane_height, top = 960, 70, 16, 64, 28
     height = top + lane_height * len(lanes) + 8
+    tallest = max((max(p.advancing, p.hindering) for lane in lanes for p in lane.bins), default=1)
 
     def x(day):
         return round(_scale((day - first).days, 0, span, left, width - right), 1)
@@ -213,6 +222,7 @@ def timeline_chart(lanes, label: str) -> SafeString:
     for i, lane in enumerate(lanes):
         centre = top + lane_height * i + lane_height / 2
         code = lane.recommendation.code
+        total += lane.total
         parts.append(
             format_html(
                 '<g class="lane"><title>{title}</title>'
@@ -227,35 +237,17 @@ def timeline_chart(lanes, label: str) -> SafeString:
             )
         )
         for mark in lane.marks:
-            total += 1
-            size = 2 + mark.strength * 1.5
-            title = (
-                f"{code}, {mark.date_display}: {mark.title} "
-                f"({mark.stance}, strength {mark.strength})"
-            )
-            href = reverse("tracker:development-detail", args=[mark.development_id])
-            if mark.stance == "hinders":
-                shape = format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
-                    x(mark.day) - size,
-                    centre + 6,
-                    size * 2,
-                    size * 2,
-                    HINDERS,
-                )
-            else:
-                shape = format_html(
-                    '<circle cx="{}" cy="{}" r="{}" fill="{}"/>',
-                    x(mark.day),
-                    centre - 6 - size,
-                    size,
-                    ADVANCES,
-                )
-            parts.append(
-                format_html(
-                    '<a href="{}" class="mark"><title>{}</title>{}</a>', href, title, shape
-                )
-            )
+            parts.append(_timeline_mark(code, mark, x(mark.day), centre))
+        for period in lane.bins:
+            left_x = x(period.start)
+            bar_width = max(1.0, round(x(period.end + datetime.timedelta(days=1)) - left_x - 1, 1))
+            for stance, count in (("advances", period.advancing), ("hinders", period.hindering)):
+                if count:
+                    parts.append(
+                        _timeline_bar(
+                            code, period, stance, count, left_x, bar_width, centre, tallest
+                        )
+                    )
     text = (
         f"{label}: {total} evidence link{'s' if total != 1 else ''} across {len(lanes)} "
         f"recommendations from {min(days):%-d %B %Y} to {max(days):%-d %B %Y}"
@@ -269,4 +261,56 @@ def timeline_chart(lanes, label: str) -> SafeString:
         text,
         text,
         SafeString("".join(parts)),
+    )
+
+
+def _timeline_mark(code: str, mark, x: float, centre: float) -> SafeString:
+    """One evidence link: a circle above the line or a square below, linking to it."""
+    size = 2 + mark.strength * 1.5
+    title = f"{code}, {mark.date_display}: {mark.title} ({mark.stance}, strength {mark.strength})"
+    href = reverse("tracker:development-detail", args=[mark.development_id])
+    if mark.stance == "hinders":
+        shape = format_html(
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
+            x - size,
+            centre + 6,
+            size * 2,
+            size * 2,
+            HINDERS,
+        )
+    else:
+        shape = format_html(
+            '<circle cx="{}" cy="{}" r="{}" fill="{}"/>', x, centre - 6 - size, size, ADVANCES
+        )
+    return format_html('<a href="{}" class="mark"><title>{}</title>{}</a>', href, title, shape)
+
+
+def _timeline_bar(code, period, stance, count, x, width, centre, tallest) -> SafeString:
+    """A period's advancing (up) or hindering (down) links, linking to the explorer."""
+    room = 24  # half a lane, less a margin
+    bar = max(1.0, round(count / tallest * room, 1))
+    query = urlencode(
+        {
+            "recommendation": code,
+            "stance": stance,
+            "date_after": period.start.isoformat(),
+            "date_before": period.end.isoformat(),
+        }
+    )
+    href = f"{reverse('tracker:development-list')}?{query}"
+    advancing = stance == "advances"
+    title = (
+        f"{code}, {period.label}: {count} {'advancing' if advancing else 'hindering'} "
+        f"link{'s' if count != 1 else ''}"
+    )
+    return format_html(
+        '<a href="{}" class="mark"><title>{}</title>'
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/></a>',
+        href,
+        title,
+        x,
+        round(centre - 2 - bar, 1) if advancing else centre + 2,
+        width,
+        bar,
+        ADVANCES if advancing else HINDERS,
     )

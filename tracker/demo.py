@@ -21,6 +21,7 @@ from tracker.models import (
     Actor,
     Assessment,
     Citation,
+    DataVersion,
     Development,
     DevelopmentActor,
     DevelopmentKind,
@@ -126,6 +127,7 @@ def _sources(rng: random.Random, seed: int, count: int = 300) -> list[Source]:
 def generate(developments: int, seed: int) -> DemoSummary:
     """Add `developments` synthetic developments (and what they need), from `seed`."""
     rng = random.Random(seed)
+    DataVersion.objects.bump()  # bulk writes send no signals
     kinds = list(DevelopmentKind.objects.order_by("code"))
     if not kinds:
         raise ValueError("Load the reference data first: manage.py loaddata reference")

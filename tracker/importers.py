@@ -35,6 +35,7 @@ from tracker import dates
 from tracker.models import (
     Actor,
     Citation,
+    DataVersion,
     Development,
     DevelopmentActor,
     DevelopmentKind,
@@ -1004,6 +1005,7 @@ def import_developments(
 
     with transaction.atomic():
         serialise_imports()
+        DataVersion.objects.bump()  # bulk writes send no signals
         writer = Writer(dry_run=dry_run, created_by=created_by, reason=reason, publish=publish)
         writer.add_countries(validator.new_countries)
         done = 0

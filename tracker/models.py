@@ -617,6 +617,7 @@ class EvidenceManager(models.Manager.from_queryset(EvidenceQuerySet)):
             # Another editor may link the same pair meanwhile: theirs stands.
             ignore_conflicts=True,
         )
+        DataVersion.objects.bump()  # bulk_create sends no signals
         return LinkResult(created=len(development_ids - existing), existing=len(existing))
 
 
@@ -833,3 +834,45 @@ class PendingImport(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# --- The version reports are cached under ---------------------------------------------
+
+
+def _bumped():
+    """Marks, among a transaction's on-commit callbacks, that it bumped the version."""
+
+
+class DataVersionManager(models.Manager):
+    def current(self) -> int:
+        return self.filter(pk=1).values_list("version", flat=True).first() or 0
+
+    def bump(self, once_per_transaction: bool = False) -> None:
+        """Raise the version: cached figures are stale from this transaction's commit on.
+
+        Inside the transaction, so readers see the new version and the new data
+        together, and a rollback takes the bump back with the change. Writers
+        of many rows in one transaction (loaddata) ask for one bump in all.
+        """
+        connection = transaction.get_connection(self.db)
+        if once_per_transaction and connection.in_atomic_block:
+            if any(callback is _bumped for _, callback, _ in connection.run_on_commit):
+                return
+            transaction.on_commit(_bumped, using=self.db)
+        if not self.filter(pk=1).update(version=models.F("version") + 1):
+            # The row is gone (a test database flushed): start again, above any old key.
+            self.update_or_create(
+                pk=1, defaults={"version": int(timezone.now().timestamp() * 1000)}
+            )
+
+
+class DataVersion(models.Model):
+    """One row whose number goes up in every transaction that changes what reports
+    read. Cached report figures are keyed by it (see tracker/caching.py)."""
+
+    version = models.BigIntegerField(default=0)
+
+    objects = DataVersionManager()
+
+    def __str__(self):
+        return f"Data version {self.version}"

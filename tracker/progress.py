@@ -150,6 +150,31 @@ def annotate_evidence(recommendations: QuerySet, as_of: datetime.date | None) ->
     )
 
 
+def months_back(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month `months` months before day's month."""
+    index = day.year * 12 + day.month - 1 - months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def monthly_counts(
+    as_of: datetime.date | None, since: datetime.date | None = None, by: tuple[str, ...] = ()
+) -> list[dict]:
+    """Counted evidence links per month (a date, its first day) and per `by` columns."""
+    links = Evidence.objects.filter(counted(as_of))
+    if since is not None:
+        links = links.filter(development__date__gte=since)
+    rows = list(
+        links.annotate(month=TruncMonth("development__date"))
+        .values(*by, "month")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        if isinstance(row["month"], datetime.datetime):  # SQLite gives a datetime
+            row["month"] = row["month"].date()
+    return rows
+
+
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     """The first day of every month from first's month to last's, inclusive."""
     months = []
@@ -172,22 +197,16 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
     )
     current = standings(recommendations, as_of)
 
-    per_month = (
-        Evidence.objects.filter(counted(as_of))
-        .annotate(month=TruncMonth("development__date"))
-        .values("recommendation_id", "month")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    counts: dict[int, dict[datetime.date, int]] = defaultdict(dict)
-    for row in per_month:
-        month = row["month"]
-        if isinstance(month, datetime.datetime):
-            month = month.date()
-        counts[row["recommendation_id"]][month] = row["count"]
-    all_months = [m for by_month in counts.values() for m in by_month]
     # The last two years of evidence: enough to see a trend, small enough to read.
-    months = months_between(min(all_months), max(all_months))[-MONTHS_SHOWN:] if all_months else []
+    # Only those months are counted, so this reads a tenth of the links, not all.
+    last = max((r.last_evidence for r in recommendations if r.last_evidence), default=None)
+    counts: dict[int, dict[datetime.date, int]] = defaultdict(dict)
+    if last is not None:
+        since = months_back(last, MONTHS_SHOWN - 1)
+        for row in monthly_counts(as_of, since=since, by=("recommendation_id",)):
+            counts[row["recommendation_id"]][row["month"]] = row["count"]
+    all_months = [m for by_month in counts.values() for m in by_month]
+    months = months_between(min(all_months), last)[-MONTHS_SHOWN:] if all_months else []
 
     frameworks: dict[int, FrameworkProgress] = {}
     for recommendation in recommendations:
@@ -209,17 +228,36 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
     return Dashboard(frameworks=list(frameworks.values()), months=months, as_of=as_of)
 
 
+MAX_SCORE_POINTS = 120
+
+
 @dataclass
 class ScorePoint:
     day: datetime.date
     change: int
     total: int
+    period: str = ""  # 'March 2015' when the point sums a month
+
+    @property
+    def label(self) -> str:
+        return self.period or f"{self.day:%-d %B %Y}"
+
+
+def by_month(points: list[ScorePoint]) -> list[ScorePoint]:
+    """One point per month, at its last evidence date, with the month's change."""
+    months: dict[tuple[int, int], ScorePoint] = {}
+    for point in points:
+        key = (point.day.year, point.day.month)
+        change = months[key].change + point.change if key in months else point.change
+        months[key] = ScorePoint(point.day, change, point.total, f"{point.day:%B %Y}")
+    return list(months.values())
 
 
 def cumulative_net_score(
     recommendation: Recommendation, as_of: datetime.date | None = None
 ) -> list[ScorePoint]:
-    """The running net score at each date that brought evidence, oldest first."""
+    """The running net score at each date that brought evidence, oldest first;
+    at each month's last such date when there are too many dates to draw."""
     per_day = (
         recommendation.evidence.filter(counted(as_of))
         .values("development__date")
@@ -230,24 +268,30 @@ def cumulative_net_score(
     for row in per_day:
         total += row["change"]
         points.append(ScorePoint(row["development__date"], row["change"], total))
-    return points
+    return by_month(points) if len(points) > MAX_SCORE_POINTS else points
 
 
-def top_actors(recommendation: Recommendation, as_of: datetime.date | None = None, limit=8):
-    """The actors in most of a recommendation's evidence, with their net score."""
-    scope = Q(developments__evidence__recommendation=recommendation) & counted(
-        as_of, "developments__"
+def top_actors(
+    recommendation: Recommendation, as_of: datetime.date | None = None, limit=8
+) -> list[Actor]:
+    """The actors in most of a recommendation's evidence, with their net score.
+
+    Counted from the recommendation's evidence outwards (its index), then the
+    few actors fetched: starting from the actors would read every link.
+    """
+    figures = list(
+        recommendation.evidence.filter(counted(as_of), development__actors__isnull=False)
+        .values("development__actors", "development__actors__code")
+        .annotate(links=Count("pk"), net_score=Sum(evidence_weight()))
+        .order_by("-links", "-net_score", "development__actors__code")[:limit]
     )
-    return (
-        Actor.objects.filter(scope)
-        .annotate(
-            links=Count("developments__evidence"),
-            net_score=Sum(
-                evidence_weight("developments__evidence__", development="developments__")
-            ),
-        )
-        .order_by("-links", "-net_score", "code")[:limit]
-    )
+    actors = Actor.objects.in_bulk([row["development__actors"] for row in figures])
+    result = []
+    for row in figures:
+        actor = actors[row["development__actors"]]
+        actor.links, actor.net_score = row["links"], row["net_score"]
+        result.append(actor)
+    return result
 
 
 def annotate_actor_evidence(actors: QuerySet, as_of: datetime.date | None = None) -> QuerySet:
@@ -269,19 +313,34 @@ def annotate_actor_evidence(actors: QuerySet, as_of: datetime.date | None = None
     )
 
 
-def actor_by_recommendation(actor: Actor, as_of: datetime.date | None = None) -> QuerySet:
+def actor_by_recommendation(
+    actor: Actor, as_of: datetime.date | None = None
+) -> list[Recommendation]:
     """Each recommendation the actor's developments are evidence for, with figures."""
-    scope = Q(evidence__development__actors=actor) & counted(as_of, "evidence__development__")
-    return (
-        Recommendation.objects.filter(scope)
-        .select_related("framework")
+    figures = {
+        row["recommendation"]: row
+        for row in Evidence.objects.filter(counted(as_of), development__actors=actor)
+        .values("recommendation")
         .annotate(
-            advancing=Count("evidence", filter=Q(evidence__stance=Evidence.Stance.ADVANCES)),
-            hindering=Count("evidence", filter=Q(evidence__stance=Evidence.Stance.HINDERS)),
-            net_score=Sum(evidence_weight("evidence__")),
+            advancing=Count("pk", filter=Q(stance=Evidence.Stance.ADVANCES)),
+            hindering=Count("pk", filter=Q(stance=Evidence.Stance.HINDERS)),
+            net_score=Sum(evidence_weight()),
         )
+        .order_by()
+    }
+    recommendations = list(
+        Recommendation.objects.filter(pk__in=figures)
+        .select_related("framework")
         .order_by("framework__year", "framework__code", "ordinal")
     )
+    for recommendation in recommendations:
+        row = figures[recommendation.pk]
+        recommendation.advancing, recommendation.hindering, recommendation.net_score = (
+            row["advancing"],
+            row["hindering"],
+            row["net_score"],
+        )
+    return recommendations
 
 
 # --- The actor × recommendation matrix ---------------------------------------------
@@ -371,6 +430,10 @@ def matrix(as_of: datetime.date | None = None, grouped: bool = True) -> Matrix:
 
 # --- The timeline ---------------------------------------------------------------------
 
+# Up to this many links, each is a mark of its own; beyond, links are counted per
+# period (month, quarter or year), as no reader can tell thousands of marks apart.
+MAX_TIMELINE_MARKS = 400
+
 
 @dataclass
 class TimelineMark:
@@ -383,19 +446,62 @@ class TimelineMark:
 
 
 @dataclass
+class TimelineBin:
+    start: datetime.date
+    end: datetime.date  # the period's last day
+    label: str
+    advancing: int = 0
+    hindering: int = 0
+
+
+@dataclass
 class Lane:
     recommendation: Recommendation
-    marks: list[TimelineMark]
+    total: int = 0
+    marks: list[TimelineMark] = field(default_factory=list)
+    bins: list[TimelineBin] = field(default_factory=list)
+
+
+def _period(month: datetime.date, months: int) -> tuple[datetime.date, datetime.date, str]:
+    """The period of `months` months (1, 3 or 12) that holds month: start, end, label."""
+    start = month.replace(month=(month.month - 1) // months * months + 1)
+    end = months_back(start, -months) - datetime.timedelta(days=1)
+    if months == 12:
+        return start, end, f"{start:%Y}"
+    if months == 3:
+        return start, end, f"Q{(start.month - 1) // 3 + 1} {start:%Y}"
+    return start, end, f"{start:%B %Y}"
 
 
 def timeline(as_of: datetime.date | None = None) -> list[Lane]:
-    """One lane per recommendation, with a mark for each evidence link in time."""
+    """One lane per recommendation: a mark for each evidence link in time, or, when
+    there are too many, counts of advancing and hindering links per period."""
     recommendations = list(
         Recommendation.objects.select_related("framework").order_by(
             "framework__year", "framework__code", "ordinal"
         )
     )
-    lanes = {r.pk: Lane(r, []) for r in recommendations}
+    lanes = {r.pk: Lane(r) for r in recommendations}
+    monthly = monthly_counts(as_of, by=("recommendation_id", "stance"))
+    for row in monthly:
+        lanes[row["recommendation_id"]].total += row["count"]
+    if sum(lane.total for lane in lanes.values()) > MAX_TIMELINE_MARKS:
+        months = [row["month"] for row in monthly]
+        span = (max(months).year - min(months).year) * 12 + max(months).month - min(months).month
+        size = 1 if span < 36 else 3 if span < 120 else 12
+        for lane in lanes.values():
+            periods: dict[datetime.date, TimelineBin] = {}
+            for row in monthly:
+                if row["recommendation_id"] != lane.recommendation.pk:
+                    continue
+                start, end, label = _period(row["month"], size)
+                period = periods.setdefault(start, TimelineBin(start, end, label))
+                if row["stance"] == Evidence.Stance.HINDERS:
+                    period.hindering += row["count"]
+                else:
+                    period.advancing += row["count"]
+            lane.bins = sorted(periods.values(), key=lambda period: period.start)
+        return list(lanes.values())
     links = (
         Evidence.objects.filter(counted(as_of))
         .values_list(

@@ -21,6 +21,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
 from tracker import charts, progress
+from tracker.caching import cached
 from tracker.exports import FORMATS, StreamingExportMixin, export_response
 from tracker.filters import DevelopmentFilter, EvidenceFilter
 from tracker.models import Actor, Assessment, Development, Evidence, Recommendation
@@ -91,7 +92,7 @@ def recent_developments(as_of, limit=8):
 @report
 def dashboard(request):
     as_of, notes = read_as_of(request)
-    data = progress.dashboard(as_of)
+    data = cached("dashboard", lambda: progress.dashboard(as_of), as_of)
     for framework in data.frameworks:
         for item in framework.recommendations:
             item.bar = charts.progress_bar(
@@ -246,13 +247,21 @@ class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixi
             history, progress.display_percentages(history), strict=True
         ):
             assessment.percentage = percentage
-        points = progress.cumulative_net_score(recommendation, as_of)
+        points, top_actors = cached(
+            "recommendation",
+            lambda: (
+                progress.cumulative_net_score(recommendation, as_of),
+                progress.top_actors(recommendation, as_of),
+            ),
+            recommendation.pk,
+            as_of,
+        )
         context.update(
             nav="dashboard",
             recommendation=recommendation,
             history=list(reversed(history)),
             chart=charts.cumulative_net_chart(points, f"{recommendation.code} net score"),
-            top_actors=progress.top_actors(recommendation, as_of),
+            top_actors=top_actors,
             as_of=as_of,
             notes=self.notes,
         )
@@ -294,7 +303,9 @@ class ActorDetailView(ReportMixin, StreamingExportMixin, PagedTableMixin, Templa
         context.update(
             nav="actors",
             actor=self.actor,
-            by_recommendation=progress.actor_by_recommendation(self.actor),
+            by_recommendation=cached(
+                "actor", lambda: progress.actor_by_recommendation(self.actor), self.actor.pk
+            ),
         )
         return context
 
@@ -303,7 +314,7 @@ class ActorDetailView(ReportMixin, StreamingExportMixin, PagedTableMixin, Templa
 def matrix(request):
     as_of, notes = read_as_of(request)
     grouped = request.GET.get("group", "1") != "0"
-    data = progress.matrix(as_of, grouped=grouped)
+    data = cached("matrix", lambda: progress.matrix(as_of, grouped=grouped), as_of, grouped)
     export_format = request.GET.get("_export")
     if export_format in FORMATS:
         header = ["Group", "Code", "Actor"] + [
@@ -337,8 +348,8 @@ def matrix(request):
 @report
 def timeline(request):
     as_of, notes = read_as_of(request)
-    lanes = progress.timeline(as_of)
-    if as_of and not any(lane.marks for lane in lanes):
+    lanes = cached("timeline", lambda: progress.timeline(as_of), as_of)
+    if as_of and not any(lane.total for lane in lanes):
         notes.append(f"No evidence is dated on or before {as_of:%-d %B %Y}.")
     return render(
         request,
@@ -347,6 +358,7 @@ def timeline(request):
             "nav": "timeline",
             "chart": charts.timeline_chart(lanes, "Evidence over time"),
             "lanes": lanes,
+            "many": any(lane.bins for lane in lanes),
             "as_of": as_of,
             "notes": notes,
         },

@@ -1,0 +1,88 @@
+"""Report figures cached through Django's cache framework, and never stale.
+
+Aggregating 250,000 evidence links takes the better part of a second; reading
+the result from the cache takes a millisecond. Every cached value is keyed by the
+data version, a number in the database (`DataVersion`) that goes up in the same
+transaction as any change to what reports read:
+
+- every save and delete of the tracker's models bumps it through signals, before
+  the row is written, so writers take the version row's lock first and in the
+  same order (no deadlock between two of them);
+- writers in bulk (imports, demo data, the bulk link action) call
+  `DataVersion.objects.bump()` themselves, since bulk writes send no signals.
+
+A report reads the version with one small query. So every worker and every
+instance sees a change at once, whether the cache is each process's local memory
+(the default) or a Redis all instances share (`REDIS_URL`). A change rolled back
+rolls its bump back with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models.signals import m2m_changed, pre_delete, pre_save
+
+from tracker.models import (
+    Actor,
+    Assessment,
+    Citation,
+    DataVersion,
+    Development,
+    DevelopmentActor,
+    DevelopmentKind,
+    Evidence,
+    Framework,
+    Recommendation,
+    Source,
+)
+
+T = TypeVar("T")
+MISSING = object()
+
+# The models whose rows reports read.
+REPORTED = (
+    Actor,
+    Assessment,
+    Citation,
+    Development,
+    DevelopmentActor,
+    DevelopmentKind,
+    Evidence,
+    Framework,
+    Recommendation,
+    Source,
+)
+
+
+def cached(name: str, compute: Callable[[], T], *parts) -> T:
+    """compute(), or its result for the same name, parts and data version."""
+    version = DataVersion.objects.current()
+    key = ":".join(["tracker", name, f"v{version}", *map(str, parts)])
+    value = cache.get(key, MISSING)
+    if value is MISSING:
+        value = compute()
+        cache.set(key, value, settings.TRACKER_CACHE_SECONDS)
+    return value
+
+
+def _on_write(sender, using=DEFAULT_DB_ALIAS, raw=False, **kwargs):
+    if sender in REPORTED:
+        # loaddata saves rows one by one (raw): one bump for the whole fixture.
+        DataVersion.objects.db_manager(using).bump(once_per_transaction=raw)
+
+
+def _on_links(sender, action, using=DEFAULT_DB_ALIAS, **kwargs):
+    if action.startswith("pre_"):
+        DataVersion.objects.db_manager(using).bump()
+
+
+def connect_signals() -> None:
+    pre_save.connect(_on_write, dispatch_uid="tracker.caching.pre_save")
+    pre_delete.connect(_on_write, dispatch_uid="tracker.caching.pre_delete")
+    for through in (Development.actors.through, Development.sources.through):
+        m2m_changed.connect(_on_links, sender=through, dispatch_uid=f"tracker.caching.{through}")
