@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from tracker.models import Actor, Development, DevelopmentKind, Evidence, Recommendation
 
@@ -53,7 +53,9 @@ class DevelopmentFilter(django_filters.FilterSet):
         label="Search",
         method="search",
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or summary"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Words in title or summary"}
+        ),
     )
     date = date_range_filter("date")
     kind = kind_filter("kind__code")
@@ -81,7 +83,12 @@ class DevelopmentFilter(django_filters.FilterSet):
         form = DateRangeForm
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
+        return queryset.search(value)
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the rows come best match first (a full-text search)."""
+        return bool(self.form.cleaned_data.get("q")) and self.queryset.ranks_search()
 
     def by_evidence(self, queryset, name, value):
         return queryset  # applied together in filter_queryset

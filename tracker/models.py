@@ -13,7 +13,7 @@ import pycountry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.urls import reverse
@@ -377,7 +377,43 @@ class DevelopmentKind(models.Model):
         return (self.code,)
 
 
-class DevelopmentManager(KeyManager.from_queryset(PublishedQuerySet)):
+SEARCH_CONFIG = "english"
+
+
+def search_vector():
+    """Title and summary as PostgreSQL full-text search sees them; the GIN index
+    tracker_dev_search_idx (migration 0008) is built on this very expression."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("title", "summary", config=SEARCH_CONFIG)
+
+
+class DevelopmentQuerySet(PublishedQuerySet):
+    def ranks_search(self) -> bool:
+        """Whether search() ranks by relevance here (PostgreSQL) or only filters."""
+        return connections[self.db].vendor == "postgresql"
+
+    def search(self, text: str):
+        """Developments whose title or summary hold the words, best matches first.
+
+        PostgreSQL: full-text search (stemmed words, web-search syntax such as
+        "quoted phrase" and -excluded), ranked, through a GIN index. Other
+        databases: the text anywhere in title or summary, newest first.
+        """
+        if not self.ranks_search():
+            return self.filter(Q(title__icontains=text) | Q(summary__icontains=text))
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        return (
+            self.annotate(search=search_vector())
+            .filter(search=query)
+            .annotate(rank=SearchRank(search_vector(), query))
+            .order_by("-rank", "-date", "title")
+        )
+
+
+class DevelopmentManager(KeyManager.from_queryset(DevelopmentQuerySet)):
     pass
 
 

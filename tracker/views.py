@@ -376,6 +376,13 @@ class DevelopmentListView(ReportMixin, StreamingExportMixin, PagedTableMixin, Fi
     def get_queryset(self):
         return developments_with_links()
 
+    def get_table_kwargs(self):
+        # A full-text search lists the best matches first, unless a column is sorted.
+        filterset = self.filterset
+        if filterset.is_valid() and filterset.ranked and not self.request.GET.get("sort"):
+            return {"order_by": ()}
+        return {}
+
     def get_export_filename(self, export_format):
         return f"developments-{timezone.localdate():%Y-%m-%d}.{export_format}"
 
