@@ -233,3 +233,15 @@ def test_exports_neutralise_cells_a_spreadsheet_would_run(reader):
     response = reader.get("/developments/", {"q": "HYPERLINK", "_export": "csv"})
     rows = list(csv.reader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
     assert rows[1][1] == '\'=HYPERLINK("http://evil")'
+
+
+def test_the_fast_development_export_gives_what_the_table_values_give(seed):
+    from tracker.exports import table_rows
+    from tracker.tables import DevelopmentTable
+    from tracker.views import developments_with_links
+
+    make_evidence(development=make_development(actors=("GB", "FR", "JP")))
+    table = DevelopmentTable(developments_with_links().order_by("-date", "title", "pk"))
+    fast = list(table.export_rows())
+    assert fast == [[str(value) for value in row] for row in table_rows(table)]
+    assert len(fast) == Development.objects.count() + 1

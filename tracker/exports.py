@@ -3,7 +3,9 @@
 django-tables2's own export builds the whole table in memory with tablib. Here
 rows are read from the database in chunks and written out as they come, so an
 export of every development takes the same memory as an export of ten. Each
-table's `value_<column>` methods decide what a cell holds, as in django-tables2.
+table's `value_<column>` methods decide what a cell holds, as in django-tables2;
+a table with very many rows may give `export_rows()` that reads the same values
+faster (DevelopmentTable does).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django_tables2.rows import BoundRow
 
 FORMATS = ("csv", "xlsx", "json")
 CHUNK_SIZE = 2000
+LINES_PER_CHUNK = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # A spreadsheet runs a cell that begins with one of these as a formula.
@@ -34,7 +37,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def neutralise(value):
     """Make a text cell safe for a spreadsheet: no formula, no unwritable character."""
     if isinstance(value, str):
-        value = CONTROL_CHARACTERS.sub("", value)
+        if not value.isprintable():  # a quick test first: most cells are
+            value = CONTROL_CHARACTERS.sub("", value)
         if value.startswith(FORMULA_TRIGGERS):
             return "'" + value
     return value
@@ -72,8 +76,13 @@ class _Line:
 def _csv(rows: Iterator[list]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield "\ufeff"  # so spreadsheets read the file as UTF-8
+    lines = []
     for row in rows:
-        yield writer.writerow([neutralise(value) for value in row])
+        lines.append(writer.writerow([neutralise(value) for value in row]))
+        if len(lines) == LINES_PER_CHUNK:  # fewer, larger writes to the socket
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
 
 
 def _json(rows: Iterator[list]) -> Iterator[str]:
@@ -132,8 +141,10 @@ class StreamingExportMixin:
     def render_to_response(self, context, **kwargs):
         export_format = self.request.GET.get(self.export_trigger_param)
         if export_format in FORMATS:
+            table = context["table"]
+            rows = table.export_rows() if hasattr(table, "export_rows") else table_rows(table)
             return export_response(
-                table_rows(context["table"]),
+                rows,
                 export_format,
                 self.get_export_filename(export_format),
             )

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
+from itertools import islice
+
 import django_tables2 as tables
+from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
 
-from tracker.models import Development, Evidence
+from tracker.models import Development, DevelopmentActor, Evidence
+
+EXPORT_CHUNK = 2000
 
 
 def evidence_links(evidence):
@@ -72,6 +79,42 @@ class DevelopmentTable(ReportTable):
 
     def value_date(self, record):
         return record.date.isoformat()
+
+    def export_rows(self) -> Iterator[list]:
+        """What value_* give, read as plain values in chunks rather than as model
+        instances: an export of 100,000 developments takes seconds, not a minute
+        (benchmarks/run.py measures it), in the same memory as one of ten."""
+        yield [force_str(column.header) for column in self.columns.iterall()]
+        statuses = dict(Development.Status.choices)
+        rows = (
+            self.data.data.prefetch_related(None)
+            .values_list("pk", "date", "title", "kind__name", "status")
+            .iterator(chunk_size=EXPORT_CHUNK)
+        )
+        while chunk := list(islice(rows, EXPORT_CHUNK)):
+            ids = [row[0] for row in chunk]
+            actors, evidence = defaultdict(list), defaultdict(list)
+            for development, code in (
+                DevelopmentActor.objects.filter(development_id__in=ids)
+                .order_by("actor__code")
+                .values_list("development_id", "actor__code")
+            ):
+                actors[development].append(code)
+            for development, code, stance, strength in (
+                Evidence.objects.filter(development_id__in=ids)
+                .order_by("recommendation__code")
+                .values_list("development_id", "recommendation__code", "stance", "strength")
+            ):
+                evidence[development].append(f"{code}:{stance}:{strength}")
+            for pk, date, title, kind, status in chunk:
+                yield [
+                    date.isoformat(),
+                    title,
+                    kind,
+                    statuses[status],
+                    ";".join(actors[pk]),
+                    ";".join(evidence[pk]),
+                ]
 
 
 class EvidenceTable(ReportTable):
