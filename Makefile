@@ -13,7 +13,7 @@ PORT ?= 8000
 # Production sets DJANGO_DEBUG=0 and DJANGO_SECRET_KEY itself (README: Configuration).
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install seed superuser lint chromium lock clean bench-import
+.PHONY: run test install seed superuser lint chromium wrk lock clean bench bench-load bench-import
 
 run: install seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -44,9 +44,25 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The benchmark suite on SQLite and PostgreSQL at 100,000 developments (README: Benchmarks).
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+# gunicorn under 20 users for 60 seconds; two instances sharing sessions.
+bench-load: install wrk
+	$(BIN)/python benchmarks/load.py
+
 # import_developments against loaddata on 100,000 developments (about ten minutes).
 bench-import: install
 	$(BIN)/python benchmarks/import_vs_loaddata.py --developments 100000
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "The load test needs wrk: sudo apt-get install wrk"; exit 1; \
+		fi; }
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here).
 chromium:
