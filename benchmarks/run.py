@@ -60,7 +60,8 @@ def report(big: dict, small: dict, imports: list | None) -> list[str]:
     missed = []
     for name, row in rows.items():
         # Pages are compared with the admin changelist, the export with plain csv.
-        against = rows[EXPORT_BASELINE]["median"] if name == EXPORT else baseline
+        exporting = name in (EXPORT, EXPORT_BASELINE)
+        against = rows[EXPORT_BASELINE]["median"] if exporting else baseline
         ratio = row["median"] / against
         # The page at 1,000 holding the same place: 'explorer, page 400' is page 40 there.
         twin = small_rows.get(name) or next(
