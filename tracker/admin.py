@@ -99,7 +99,11 @@ LARGEST_ID = 2**63 - 1
 def could_be_id(value) -> bool:
     """Whether a posted value could be a row's id (ASCII digits within 64 bits)."""
     text = str(value)
-    return text.isascii() and text.isdigit() and int(text) <= LARGEST_ID
+    if not (text.isascii() and text.isdigit()):
+        return False
+    # Compare lengths first: int() refuses strings of more than 4,300 digits.
+    digits = text.lstrip("0") or "0"
+    return len(digits) <= len(str(LARGEST_ID)) and int(digits) <= LARGEST_ID
 
 
 class SafeAutocomplete:

@@ -7,6 +7,7 @@ Every rule the data must keep is a named database constraint, mirrored in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pycountry
@@ -378,6 +379,7 @@ class DevelopmentKind(models.Model):
 
 
 SEARCH_CONFIG = "english"
+WORD = re.compile(r"\w")
 
 
 def search_vector():
@@ -398,9 +400,11 @@ class DevelopmentQuerySet(PublishedQuerySet):
 
         PostgreSQL: full-text search (stemmed words, web-search syntax such as
         "quoted phrase" and -excluded), ranked, through a GIN index. Other
-        databases: the text anywhere in title or summary, newest first.
+        databases, or text without a word in it: the text anywhere in title or
+        summary, newest first.
         """
-        if not self.ranks_search():
+        if not self.ranks_search() or not WORD.search(text):
+            # Nothing a full-text search could match (only signs): match the text itself.
             return self.filter(Q(title__icontains=text) | Q(summary__icontains=text))
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
