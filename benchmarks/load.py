@@ -90,6 +90,18 @@ class Client:
         except urllib.error.HTTPError as error:
             return error.code, path, error.read().decode()
 
+    def sign_in(self) -> None:
+        """Through the sign-in form, as the load test's analyst."""
+        _, _, form = self.get("/accounts/login/")
+        self.post(
+            "/accounts/login/",
+            {
+                "username": USERNAME,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": TOKEN.search(form).group(1),
+            },
+        )
+
     def post(self, path: str, data: dict) -> int:
         request = urllib.request.Request(
             self.base + path, data=urllib.parse.urlencode(data).encode(), method="POST"
@@ -130,15 +142,7 @@ def without_tokens(html: str) -> str:
 def check_shared_sessions(a: Client, b: Client) -> list[str]:
     """Sign in on A; B must know the session and serve the same pages."""
     problems = []
-    _, _, form = a.get("/accounts/login/")
-    a.post(
-        "/accounts/login/",
-        {
-            "username": USERNAME,
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": TOKEN.search(form).group(1),
-        },
-    )
+    a.sign_in()
     for path in ("/", "/developments/?kind=exercise", "/recommendations/TSU-2/"):
         status_a, _, body_a = a.get(path)
         status_b, final_b, body_b = b.get(path)
@@ -202,15 +206,7 @@ def main() -> None:
         # A fresh session for the load, signed in on A.
         jar = http.cookiejar.CookieJar()
         a = Client(8101, jar)
-        _, _, form = a.get("/accounts/login/")
-        a.post(
-            "/accounts/login/",
-            {
-                "username": USERNAME,
-                "password": PASSWORD,
-                "csrfmiddlewaretoken": TOKEN.search(form).group(1),
-            },
-        )
+        a.sign_in()
         cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
         for path in PATHS:  # every path answers 200 before the load starts
             status, final, _ = a.get(path)

@@ -124,7 +124,7 @@ def test_a_rolled_back_change_keeps_the_version(seed):
     assert DataVersion.objects.current() == version
 
 
-def test_loading_a_fixture_raises_the_version_once(db, django_assert_max_num_queries):
+def test_loading_a_fixture_raises_the_version_once(db):
     version = DataVersion.objects.current()
     call_command("loaddata", *SEED_FIXTURES, verbosity=0)
     assert DataVersion.objects.current() == version + 1

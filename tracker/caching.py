@@ -22,41 +22,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 
-from tracker.models import (
-    Actor,
-    Assessment,
-    Citation,
-    DataVersion,
-    Development,
-    DevelopmentActor,
-    DevelopmentKind,
-    Evidence,
-    Framework,
-    Recommendation,
-    Source,
-)
+from tracker.models import DataVersion, Development
 
 T = TypeVar("T")
 MISSING = object()
 
-# The models whose rows reports read.
-REPORTED = (
-    Actor,
-    Assessment,
-    Citation,
-    Development,
-    DevelopmentActor,
-    DevelopmentKind,
-    Evidence,
-    Framework,
-    Recommendation,
-    Source,
-)
+# Every model of the app is read by some report, but these: the version itself,
+# uploads waiting for confirmation, and the audit trail's copies of rows.
+UNREPORTED = {"DataVersion", "PendingImport"}
+REPORTED: set[type] = set()
 
 
 def cached(name: str, compute: Callable[[], T], *parts) -> T:
@@ -82,6 +62,11 @@ def _on_links(sender, action, using=DEFAULT_DB_ALIAS, **kwargs):
 
 
 def connect_signals() -> None:
+    REPORTED.update(
+        model
+        for model in apps.get_app_config("tracker").get_models()
+        if model.__name__ not in UNREPORTED and not model.__name__.startswith("Historical")
+    )
     pre_save.connect(_on_write, dispatch_uid="tracker.caching.pre_save")
     pre_delete.connect(_on_write, dispatch_uid="tracker.caching.pre_delete")
     for through in (Development.actors.through, Development.sources.through):

@@ -17,11 +17,30 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from tracker import dates
-from tracker.models import Actor, Assessment, DevelopmentKind, Evidence, Recommendation
+from tracker.models import (
+    Actor,
+    Assessment,
+    Development,
+    DevelopmentKind,
+    Evidence,
+    Recommendation,
+)
 
 MATERIAL_WEIGHT = 2
 MONTHS_SHOWN = 24
@@ -156,23 +175,38 @@ def months_back(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+class MonthStart(Func):
+    """The first day of a date's month, as a date.
+
+    Django's TruncMonth calls a Python function for every row on SQLite; SQLite's
+    own date() does the same in C, several times faster over 250,000 links.
+    """
+
+    output_field = DateField()
+    template = "CAST(DATE_TRUNC('month', %(expressions)s) AS date)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="DATE(%(expressions)s, 'start of month')"
+        )
+
+
 def monthly_counts(
     as_of: datetime.date | None, since: datetime.date | None = None, by: tuple[str, ...] = ()
 ) -> list[dict]:
     """Counted evidence links per month (a date, its first day) and per `by` columns."""
-    links = Evidence.objects.filter(counted(as_of))
-    if since is not None:
-        links = links.filter(development__date__gte=since)
-    rows = list(
-        links.annotate(month=TruncMonth("development__date"))
+    if since is None:
+        links = Evidence.objects.filter(counted(as_of))
+    else:
+        # Through the developments of those months (the date index), not every link.
+        dated = Development.objects.filter(counted(as_of, development=""), date__gte=since)
+        links = Evidence.objects.filter(development__in=dated)
+    return list(
+        links.annotate(month=MonthStart("development__date"))
         .values(*by, "month")
         .annotate(count=Count("pk"))
         .order_by()
     )
-    for row in rows:
-        if isinstance(row["month"], datetime.datetime):  # SQLite gives a datetime
-            row["month"] = row["month"].date()
-    return rows
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
