@@ -170,16 +170,21 @@ def cumulative_net_chart(points, label: str) -> SafeString:
     )
 
 
-def _ticks(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    """Month starts between first and last, thinned to at most about a dozen."""
+def _ticks(first: datetime.date, last: datetime.date) -> list[tuple[datetime.date, str]]:
+    """Axis ticks between first and last with their labels, at most about a dozen:
+    month starts ('Jan 2023'), or over more than two years, year starts ('2023')."""
     months = []
     month = first.replace(day=1)
     while month <= last:
         if month >= first:
             months.append(month)
         month = (month + datetime.timedelta(days=32)).replace(day=1)
+    if len(months) > 24:
+        years = [m for m in months if m.month == 1]
+        step = max(1, -(-len(years) // 12))
+        return [(year, f"{year:%Y}") for year in years[::step]]
     step = max(1, -(-len(months) // 12))
-    return months[::step]
+    return [(month, f"{month:%b %Y}") for month in months[::step]]
 
 
 def timeline_chart(lanes, label: str) -> SafeString:
@@ -206,7 +211,7 @@ def timeline_chart(lanes, label: str) -> SafeString:
         return round(_scale((day - first).days, 0, span, left, width - right), 1)
 
     parts = []
-    for tick in _ticks(first, last):
+    for tick, tick_label in _ticks(first, last):
         parts.append(
             format_html(
                 '<line x1="{x}" x2="{x}" y1="{t}" y2="{b}" class="grid"/>'
@@ -215,7 +220,7 @@ def timeline_chart(lanes, label: str) -> SafeString:
                 t=top - 4,
                 b=height - 8,
                 ty=top - 10,
-                label=f"{tick:%b %Y}",
+                label=tick_label,
             )
         )
     total = 0

@@ -102,3 +102,21 @@ def test_matrix_and_timeline_show_actors_and_lanes(analyst_page: Page, screensho
     expect(page.locator("svg.chart.timeline .lane")).to_have_count(3)
     expect(page.locator("svg.chart.timeline a.mark")).to_have_count(Evidence.objects.count())
     screenshot("timeline-desktop")
+
+
+def test_a_busy_timeline_draws_bars_that_open_their_developments(analyst_page: Page, screenshot):
+    call_command("generate_demo_data", developments=300, seed=3, verbosity=0)
+    page = analyst_page
+    page.goto("/timeline/")
+    expect(page.locator(".muted").first).to_contain_text("bars count them per period")
+    bars = page.locator('svg.timeline a.mark[href^="/developments/?recommendation=TSU-2"]')
+    assert bars.count() > 1
+    screenshot("timeline-busy-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot("timeline-busy-phone")
+    page.set_viewport_size(DESKTOP)
+    bar = bars.first
+    count = int(bar.locator("title").text_content().split(": ")[1].split(" ")[0])
+    bar.click()
+    expect(page.locator("h1")).to_have_text("Developments")
+    expect(page.locator("table tbody tr")).to_have_count(min(count, 25))
