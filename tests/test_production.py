@@ -51,6 +51,30 @@ def test_a_bad_boolean_is_refused_by_name():
     assert "DJANGO_DEBUG must be one of" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("REDIS_URL", "127.0.0.1:6379", "REDIS_URL must be a redis:// URL"),
+        ("TRACKER_CACHE_SECONDS", "an hour", "TRACKER_CACHE_SECONDS must be a whole number"),
+    ],
+)
+def test_bad_cache_settings_are_refused_by_name(variable, value, message):
+    result = manage("check", env={**PRODUCTION, variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_redis_url_selects_the_redis_cache():
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.core.cache import caches; print(type(caches['default']).__name__)",
+        env={**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:6379/0"},
+    )
+    assert result.stdout.strip() == "RedisCache", result.stderr
+
+
 def test_healthz_answers_503_when_the_database_is_unreachable():
     script = "from django.test import Client; print(Client().get('/healthz').status_code)"
     unreachable = {**PRODUCTION, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere"}
