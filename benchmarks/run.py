@@ -88,7 +88,7 @@ def report(big: dict, small: dict) -> list[str]:
                 )
         elif ratio > 1:
             missed.append(f"{name}: {ratio:.2f}x the admin changelist (goal: at most 1.0)")
-        # The export reads its rows in chunks: two more queries per 2,000 rows.
+        # The export reads its rows in chunks: two more queries per 1,000 rows.
         if queries != queries_small and name != EXPORT:
             missed.append(f"{name}: {queries} queries at {n:,}, {queries_small} at {n_small:,}")
     print(

@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from tracker.models import Development, DevelopmentActor, Evidence
 
-EXPORT_CHUNK = 2000
+EXPORT_CHUNK = 1000  # measured: faster than 500 or 2,000 on SQLite and PostgreSQL
 
 
 def evidence_links(evidence):
