@@ -1,10 +1,15 @@
 """Cached report figures: every way of writing makes reports show the change at
-once, rolled-back changes do not, and the Redis backend serves them too."""
+once, rolled-back changes do not, the Redis backend serves them too, and a Redis
+that is down or hung costs pages only their speed."""
 
 from __future__ import annotations
 
 import io
+import logging
 import re
+import socket
+import threading
+import time
 import uuid
 
 import pytest
@@ -15,6 +20,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from tests.factories import make_actor, make_development, make_evidence
+from tests.test_production import production_setting
 from tracker import progress
 from tracker.importers import import_developments
 from tracker.management.commands.seed import SEED_FIXTURES
@@ -190,3 +196,63 @@ def test_timeline_marks_each_link_when_there_are_few(reader):
     content = reader.get("/timeline/").content.decode()
     assert "bars count them per period" not in content
     assert content.count('class="mark"') == Evidence.objects.count()
+
+
+# --- Redis down or hung ------------------------------------------------------------
+
+
+def production_redis(url: str) -> dict:
+    """CACHES as the production settings make it for REDIS_URL=url (timeouts included)."""
+    return production_setting("CACHES", REDIS_URL=url)
+
+
+@pytest.fixture(scope="module")
+def redis_down():
+    return production_redis("redis://127.0.0.1:6390/0")  # nothing listens there
+
+
+@pytest.fixture
+def redis_hung():
+    """A port that takes connections and never answers, as a hung Redis does. Closed
+    after a minute at the latest, so a test without timeouts fails instead of hanging."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Timer(60, server.close)
+    stop.start()
+    yield production_redis(f"redis://127.0.0.1:{server.getsockname()[1]}/0")
+    stop.cancel()
+    server.close()
+
+
+def test_reports_answer_without_redis_and_say_so_in_the_log(reader, redis_down, caplog):
+    fresh = pages(reader)  # computed with the local cache, for comparison
+    with override_settings(CACHES=redis_down), caplog.at_level(logging.WARNING):
+        assert pages(reader) == fresh
+        assert all(reader.get(url).status_code == 200 for url in REPORTS)
+    warnings = [r for r in caplog.records if r.name == "tracker.caching"]
+    assert warnings and all(r.levelno == logging.WARNING for r in warnings)
+    assert "Cache unavailable" in warnings[0].getMessage()
+
+
+def test_a_hung_redis_costs_each_page_at_most_its_timeout(reader, redis_hung):
+    with override_settings(CACHES=redis_hung):
+        for url in REPORTS:
+            started = time.monotonic()
+            assert reader.get(url).status_code == 200
+            # One read of the cache, given up after half a second, then computed.
+            assert time.monotonic() - started < 3, url
+
+
+@pytest.mark.django_db
+def test_healthz_says_when_the_cache_does_not_answer(client, redis_down):
+    with override_settings(CACHES=redis_down):
+        response = client.get("/healthz")
+    assert response.status_code == 200  # the app still serves, only slower
+    assert response.content == b"ok\ndatabase: ok\ncache: unavailable\n"
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.django_db
+def test_healthz_says_when_redis_answers(client):
+    with override_settings(CACHES=production_redis("redis://127.0.0.1:6379/0")):
+        response = client.get("/healthz")
+    assert response.content == b"ok\ndatabase: ok\ncache: ok\n"

@@ -15,10 +15,15 @@ A report reads the version with one small query. So every worker and every
 instance sees a change at once, whether the cache is each process's local memory
 (the default) or a Redis all instances share (`REDIS_URL`). A change rolled back
 rolls its bump back with it.
+
+The cache only saves work: when Redis does not answer (within the short timeouts
+set in settings), figures are computed as if nothing were cached, with a warning
+in the log, and pages go on.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -27,15 +32,22 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
+from redis.exceptions import RedisError
 
 from tracker.models import DataVersion, Development
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 MISSING = object()
+# What Django's Redis cache raises when Redis is down, slow or refuses: the
+# local-memory cache raises nothing of the kind.
+CACHE_ERRORS = (RedisError,)
 
 # Every model of the app is read by some report, but these: the version itself,
-# uploads waiting for confirmation, and the audit trail's copies of rows.
-UNREPORTED = {"DataVersion", "PendingImport"}
+# uploads waiting for confirmation, proposed changes (reports read only live rows)
+# and the audit trail's copies of rows.
+UNREPORTED = {"DataVersion", "PendingImport", "Proposal"}
 REPORTED: set[type] = set()
 
 
@@ -43,11 +55,27 @@ def cached(name: str, compute: Callable[[], T], *parts) -> T:
     """compute(), or its result for the same name, parts and data version."""
     version = DataVersion.objects.current()
     key = ":".join(["tracker", name, f"v{version}", *map(str, parts)])
-    value = cache.get(key, MISSING)
+    try:
+        value = cache.get(key, MISSING)
+    except CACHE_ERRORS as exc:
+        log.warning("Cache unavailable, computing %s without it: %s", name, exc)
+        return compute()
     if value is MISSING:
         value = compute()
-        cache.set(key, value, settings.TRACKER_CACHE_SECONDS)
+        try:
+            cache.set(key, value, settings.TRACKER_CACHE_SECONDS)
+        except CACHE_ERRORS as exc:
+            log.warning("Cache unavailable, %s not kept: %s", name, exc)
     return value
+
+
+def cache_answers() -> bool:
+    """Whether the cache answers a read (for the health check)."""
+    try:
+        cache.get("tracker:health")
+    except CACHE_ERRORS:
+        return False
+    return True
 
 
 def _on_write(sender, using=DEFAULT_DB_ALIAS, raw=False, **kwargs):

@@ -1,0 +1,53 @@
+"""Django's admin site, with change lists that refuse a date past the calendar.
+
+Django's date hierarchy turns `?date__year=…&date__month=…&date__day=…` into a
+range with `datetime(year, month, day)` and catches only the ValueError of a day
+that does not exist. A year of twenty digits overflows first (OverflowError), and
+the range of year 9999 would end in year 10000 (ValueError, outside the catch):
+both were server errors, on every list with a date hierarchy, django-axes' too.
+Here they are what any other bad filter is, `IncorrectLookupParameters`, which
+the admin answers with the list's "?e=1" page.
+
+Every ModelAdmin registered, the tracker's and other apps', gets the checked
+change list: `AdminConfig` below takes the place of "django.contrib.admin" in
+INSTALLED_APPS, as Django's "Overriding the default admin site" describes.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+
+
+class DateCheckedChangeList(ChangeList):
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:  # a date Python's calendar cannot hold
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class DateCheckedChangeListMixin:
+    """A ModelAdmin whose list answers a date past the calendar as a bad filter."""
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        return DateCheckedChangeList if changelist is ChangeList else changelist
+
+
+class AdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, DateCheckedChangeListMixin):
+            admin_class = type(
+                admin_class.__name__,
+                (DateCheckedChangeListMixin, admin_class),
+                {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
+
+
+class AdminConfig(DjangoAdminConfig):
+    default_site = "tracker.admin_site.AdminSite"
