@@ -7,10 +7,13 @@ environment; the defaults are safe for local use (SQLite in the project folder).
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +50,64 @@ def env_int(name: str, default: int) -> int:
     return int(value)
 
 
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """Read comma-separated e-mail addresses, `Name <address>` (a name without
+    commas) or a bare address, as (name, address) pairs; a bare address is its own name."""
+    pairs = []
+    for item in env_list(name, []):
+        label, address = parseaddr(item)
+        try:
+            validate_email(address)
+            # parseaddr reads what it can and drops the rest ("a@x.org; b@x.org").
+            if item != address and not item.endswith(f"<{address}>"):
+                raise ValidationError("more than one address")
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated addresses such as "
+                f"'Ana <ana@example.org>,bob@example.org'; got {item!r}"
+            ) from None
+        pairs.append((label or address, address))
+    return pairs
+
+
+# The ways DJANGO_EMAIL_URL may send mail: its scheme, the Django settings it
+# stands for, and the port when the URL names none.
+MAIL_SCHEMES = {
+    "smtp": ({}, 25),  # plain, e.g. to a relay on the same host or network
+    "smtp+tls": ({"EMAIL_USE_TLS": True}, 587),  # STARTTLS
+    "smtps": ({"EMAIL_USE_SSL": True}, 465),  # TLS from the start
+}
+
+
+def env_mail_url(name: str) -> dict:
+    """Read an SMTP server as a URL (smtp://, smtp+tls://, smtps://, or console:// to
+    print mail instead) into Django's EMAIL_* settings; {} when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return {}
+    url = urlsplit(value)
+    if url.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    try:
+        flags, default_port = MAIL_SCHEMES[url.scheme]
+        port = url.port or default_port
+    except (KeyError, ValueError):  # an unknown scheme, or a port that is not a number
+        raise ImproperlyConfigured(
+            f"{name} must look like smtp+tls://user:password@smtp.example.org:587 "
+            f"(or smtp://, smtps://, console://); got {url.scheme}://{url.hostname}"
+        ) from None
+    if not url.hostname:
+        raise ImproperlyConfigured(f"{name} must name a mail server host")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": url.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(url.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(url.password or ""),
+        **flags,
+    }
+
+
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -72,7 +133,8 @@ SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0  # a year
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 # Behind a proxy that ends TLS (and strips this header from clients), say so:
-if env_bool("DJANGO_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -95,7 +157,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with change lists that refuse impossible dates (tracker/admin_site.py).
+    "tracker.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -115,6 +178,8 @@ MIDDLEWARE = [
     "tracker.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: NUL in a URL or form is a 400.
+    "tracker.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,6 +187,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before any admin view runs: no write without a write permission.
+    "tracker.admin_guard.AdminWriteGuardMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: counts failed sign-ins and locks out guessing.
     "axes.middleware.AxesMiddleware",
@@ -136,6 +203,11 @@ AXES_COOLOFF_TIME = 1  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind a proxy every request comes from the proxy's address, so one attacker's
+# wrong passwords would lock an account for everyone: count the client's address
+# the proxy appended to X-Forwarded-For instead. Without a proxy that header is
+# the client's own word and is ignored.
+AXES_CLIENT_IP_CALLABLE = "tracker.middleware.forwarded_client_ip" if BEHIND_PROXY else None
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -178,6 +250,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tracker",
+            # A Redis on the same network answers in a millisecond; one that has not
+            # answered in half a second is down, and pages go on without it.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -219,3 +294,53 @@ LOGIN_REDIRECT_URL = "tracker:dashboard"
 
 # Reports need sign-in unless this is on; then anyone may read them (never change).
 TRACKER_PUBLIC_REPORTS = env_bool("TRACKER_PUBLIC_REPORTS", default=False)
+
+# Mail: off unless DJANGO_EMAIL_URL names a server. Password reset mails a link,
+# so its pages exist only when mail can be sent (config/urls.py).
+MAIL = env_mail_url("DJANGO_EMAIL_URL")
+globals().update(MAIL)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, ...
+TRACKER_SENDS_MAIL = bool(MAIL)
+if TRACKER_SENDS_MAIL:
+    DEFAULT_FROM_EMAIL = SERVER_EMAIL = os.environ.get("DJANGO_EMAIL_FROM", "").strip()
+    if not DEFAULT_FROM_EMAIL:
+        raise ImproperlyConfigured("DJANGO_EMAIL_FROM must be set when DJANGO_EMAIL_URL is")
+EMAIL_TIMEOUT = 10  # seconds: an error mail is sent within the failing request
+EMAIL_SUBJECT_PREFIX = "[tracker] "
+
+# Who is mailed each unhandled error, with its traceback and the settings, less
+# their passwords (those inside DATABASE_URL and REDIS_URL too).
+ADMINS = env_addresses("DJANGO_ADMINS")
+if ADMINS and not TRACKER_SENDS_MAIL:
+    raise ImproperlyConfigured("DJANGO_ADMINS needs DJANGO_EMAIL_URL to send its mail")
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tracker.error_mail.PasswordHidingFilter"
+
+# Warnings and errors, unhandled ones with their traceback, go to standard error,
+# where gunicorn (or systemd, or the container) collects them; with DJANGO_ADMINS
+# set, unhandled errors are mailed too.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+    },
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "line",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        # Replaces Django's default, which writes to the console only in debug mode.
+        "django": {"handlers": [], "level": "INFO"},
+        # Unhandled errors (and 5xx answers); mail goes nowhere while ADMINS is empty.
+        "django.request": {"handlers": ["mail_admins"], "level": "INFO"},
+    },
+}

@@ -98,5 +98,30 @@ def test_one_editor_cannot_confirm_another_editors_upload(
     pending = upload(editor_client, GOOD).context["pending"]
     other = django_user_model.objects.create_superuser("other", password="x-long-password")
     client.force_login(other)
-    assert client.post(URL, {"confirm": "1", "pending": pending.pk}).status_code == 404
+    response = client.post(URL, {"confirm": "1", "pending": pending.pk}, follow=True)
+    assert "no longer waiting" in response.content.decode()
     assert not Development.objects.exists()
+
+
+@pytest.mark.parametrize("bad", ["abc", "9" * 5000, "-1", "٣", "99999999999999999999"])
+def test_a_confirmation_naming_no_waiting_upload_is_refused_with_a_message(
+    editor_client, reference, bad
+):
+    response = editor_client.post(URL, {"confirm": "1", "pending": bad}, follow=True)
+    assert response.status_code == 200
+    assert "no longer waiting" in response.content.decode()
+
+
+def test_uploads_left_unconfirmed_expire_after_a_day(editor_client, reference):
+    import datetime
+
+    from django.utils import timezone
+
+    pending = upload(editor_client, GOOD).context["pending"]
+    day_ago = timezone.now() - PendingImport.LIFETIME - datetime.timedelta(minutes=1)
+    PendingImport.objects.filter(pk=pending.pk).update(created_at=day_ago)
+    response = editor_client.post(URL, {"confirm": "1", "pending": pending.pk}, follow=True)
+    assert "no longer waiting" in response.content.decode()
+    assert not PendingImport.objects.exists()  # deleted, not only refused
+    assert not Development.objects.exists()
+

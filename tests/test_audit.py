@@ -28,7 +28,7 @@ def change_data(development, **overrides):
 
 
 def test_an_admin_change_is_recorded_with_who_old_and_new_values(editor_client, editor):
-    development = make_development(title="Old title")
+    development = make_development(title="Old title", published=False)  # a draft: written
     form = editor_client.get(admin_url(Development, "change", development.pk))
     loaded_at = form.context["adminform"].form["loaded_at"].value()
     data, _ = change_data(development, title="New title", loaded_at=loaded_at)
@@ -94,8 +94,8 @@ def test_a_deleted_development_can_be_found_and_restored_with_its_links(admin_cl
     assert not any(r.id == pk for r in again.context["records"])
 
 
-def test_reverting_to_an_earlier_version_in_the_admin(editor_client):
-    development = make_development(title="First version")
+def test_reverting_a_draft_to_an_earlier_version_in_the_admin(editor_client):
+    development = make_development(title="First version", published=False)
     development.title = "Second version"
     development.save()
     first = development.history.earliest()

@@ -82,7 +82,10 @@ def test_public_reports_open_reading_but_not_the_admin(people, settings):
         ("admin:tracker_development_import", {"editor", "administrator"}),
         ("admin:tracker_development_deleted", {"editor", "administrator"}),
         ("admin:tracker_assessment_add", {"editor", "administrator"}),
-        ("admin:tracker_framework_add", {"editor", "administrator"}),
+        ("admin:tracker_framework_add", {"administrator"}),
+        ("admin:tracker_recommendation_add", {"administrator"}),
+        ("admin:tracker_developmentkind_add", {"administrator"}),
+        ("admin:tracker_proposal_changelist", {"editor", "administrator"}),
     ],
 )
 def test_admin_pages_by_role(people, page, allowed):

@@ -18,7 +18,10 @@ def test_migrate_creates_both_groups_with_their_permissions():
     editors, analysts = codenames(EDITORS), codenames(ANALYSTS)
     assert {"add_development", "change_evidence", "delete_evidence", "add_assessment"} <= editors
     assert not {"delete_recommendation", "delete_framework", "delete_actor"} & editors
-    assert analysts == {p for p in editors if p.startswith("view_")}
+    # What the scores rest on is changed by administrators only.
+    assert not {"change_recommendation", "change_framework", "change_developmentkind"} & editors
+    assert {"view_proposal", "change_proposal"} <= editors
+    assert analysts == {p for p in editors if p.startswith("view_")} - {"view_proposal"}
     assert len(analysts) == 10
 
 

@@ -8,10 +8,11 @@ class TrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from tracker.caching import connect_signals
+        from tracker import audit, caching
         from tracker.roles import ensure_roles
 
-        connect_signals()
+        caching.connect_signals()
+        audit.connect_signals()
 
         # After every migrate, once auth has created this app's permissions.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="tracker.ensure_roles")

@@ -1,4 +1,4 @@
-"""The audit trail: finding and restoring deleted developments.
+"""The audit trail: first versions of loaded rows, and restoring deleted developments.
 
 Every change to developments, their actors, citations and evidence, sources and
 assessments is recorded by django-simple-history (who, when, old and new
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models.signals import post_save
 
 from tracker.models import Citation, Development, DevelopmentActor, Evidence
 
@@ -21,6 +22,27 @@ CASCADE_WINDOW = datetime.timedelta(minutes=1)
 
 class RestoreError(Exception):
     pass
+
+
+def record_loaded_row(sender, instance, created=False, raw=False, using=None, **kwargs):
+    """Give a row that loaddata wrote (the seed, a restored backup) its first version.
+
+    django-simple-history records nothing for fixtures (they save raw), so the
+    first edit of a seed row would leave no copy of its original text. A row a
+    backup brings with its own history is left to that history.
+    """
+    if not raw or not hasattr(sender._meta, "simple_history_manager_attribute"):
+        return
+    history = sender.history.db_manager(using)
+    if history.filter(**{sender._meta.pk.attname: instance.pk}).exists():
+        return
+    history.bulk_history_create(
+        [instance], update=not created, default_change_reason="Loaded from a fixture"
+    )
+
+
+def connect_signals() -> None:
+    post_save.connect(record_loaded_row, dispatch_uid="tracker.audit.record_loaded_row")
 
 
 def deleted_developments():
@@ -34,8 +56,12 @@ def deleted_developments():
 
 
 @transaction.atomic
-def restore_development(history_id: int, user=None) -> Development:
-    """Bring back a deleted development, with the links deleted along with it."""
+def restore_development(history_id: int, user=None, publish: bool = True) -> Development:
+    """Bring back a deleted development, with the links deleted along with it.
+
+    With `publish` False (an editor's restore) it comes back as a draft, which
+    another editor or an administrator must publish before reports count it.
+    """
     record = Development.history.filter(history_id=history_id, history_type="-").first()
     if record is None:
         raise RestoreError("There is no such deleted development.")
@@ -44,6 +70,8 @@ def restore_development(history_id: int, user=None) -> Development:
     if Development.objects.filter(key=record.key).exists():
         raise RestoreError(f"Another development now has the key '{record.key}'.")
     development = record.instance
+    if not publish:
+        development.published, development.drafted_by = False, user
     development._history_user = user
     development._change_reason = f"Restored (deleted {record.history_date:%Y-%m-%d %H:%M})"
     development.save(force_insert=True)

@@ -13,7 +13,7 @@ def actor_filter(field_name):
     return django_filters.ModelMultipleChoiceFilter(
         label="Actors (any of)",
         field_name=field_name,
-        queryset=Actor.objects.order_by("code"),
+        queryset=Actor.objects.on_record().order_by("code"),
         to_field_name="code",
     )
 

@@ -7,6 +7,7 @@ Every rule the data must keep is a named database constraint, mirrored in
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
@@ -75,6 +76,15 @@ class Publishable(models.Model):
     command line and fixtures are published as they load."""
 
     published = models.BooleanField(default=True)
+    # Whoever last wrote the draft: its author for review, who may not publish it.
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,12 +99,11 @@ class Publishable(models.Model):
         abstract = True
 
     def can_be_published_by(self, user) -> bool:
-        """An administrator, or an editor who is not the author, may publish it."""
+        """An administrator, or an editor who did not last write it, may publish it."""
         if user.is_superuser:
             return True
-        return user.has_perm(f"tracker.change_{self._meta.model_name}") and (
-            self.created_by_id != user.pk
-        )
+        author = self.drafted_by_id or self.created_by_id
+        return user.has_perm(f"tracker.change_{self._meta.model_name}") and author != user.pk
 
 
 class PublishedQuerySet(models.QuerySet):
@@ -125,6 +134,21 @@ class CodeManager(models.Manager):
 
     def get_by_natural_key(self, code):
         return self.get(code=code)
+
+
+class ActorQuerySet(models.QuerySet):
+    def on_record(self):
+        """Actors that a published development names (a country a draft import
+        created stays off the report pages until its development is published)."""
+        return self.filter(
+            Exists(
+                DevelopmentActor.objects.filter(actor=OuterRef("pk"), development__published=True)
+            )
+        )
+
+
+class ActorManager(CodeManager.from_queryset(ActorQuerySet)):
+    pass
 
 
 class KeyManager(models.Manager):
@@ -200,6 +224,7 @@ class Framework(TimeStamped):
     )
     description = models.TextField(blank=True)
 
+    history = HistoricalRecords()
     objects = CodeManager()
 
     class Meta:
@@ -236,6 +261,7 @@ class Recommendation(TimeStamped):
     text = models.TextField("verbatim text")
     elaboration = models.TextField(blank=True, help_text="The author's own elaboration.")
 
+    history = HistoricalRecords()
     objects = CodeManager()
 
     class Meta:
@@ -297,7 +323,8 @@ class Actor(TimeStamped):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     region = models.CharField(max_length=20, choices=Region.choices, blank=True)
 
-    objects = CodeManager()
+    history = HistoricalRecords()
+    objects = ActorManager()
 
     class Meta:
         ordering = ["name"]
@@ -359,6 +386,7 @@ class DevelopmentKind(models.Model):
     nature = models.CharField(max_length=10, choices=Nature.choices)
     description = models.TextField(blank=True)
 
+    history = HistoricalRecords()
     objects = CodeManager()
 
     class Meta:
@@ -531,7 +559,15 @@ class Development(Publishable, TimeStamped):
             raise ValidationError({"end_date": "The end date cannot be before the start date."})
 
 
-class DevelopmentActorManager(models.Manager):
+class LinkQuerySet(models.QuerySet):
+    """Rows that hang on a development: its actors, citations and evidence."""
+
+    def published(self):
+        """Only rows whose development passed review."""
+        return self.filter(development__published=True)
+
+
+class DevelopmentActorManager(models.Manager.from_queryset(LinkQuerySet)):
     def get_by_natural_key(self, development_key, actor_code):
         return self.get(development__key=development_key, actor__code=actor_code)
 
@@ -570,7 +606,7 @@ class DevelopmentActor(models.Model):
     natural_key.dependencies = ["tracker.development", "tracker.actor"]
 
 
-class CitationManager(models.Manager):
+class CitationManager(models.Manager.from_queryset(LinkQuerySet)):
     def get_by_natural_key(self, development_key, source_key):
         return self.get(development__key=development_key, source__key=source_key)
 
@@ -618,13 +654,7 @@ class LinkResult:
     existing: int
 
 
-class EvidenceQuerySet(models.QuerySet):
-    def published(self):
-        """Only links whose development passed review."""
-        return self.filter(development__published=True)
-
-
-class EvidenceManager(models.Manager.from_queryset(EvidenceQuerySet)):
+class EvidenceManager(models.Manager.from_queryset(LinkQuerySet)):
     def get_by_natural_key(self, development_key, recommendation_code):
         return self.get(development__key=development_key, recommendation__code=recommendation_code)
 
@@ -642,6 +672,7 @@ class EvidenceManager(models.Manager.from_queryset(EvidenceQuerySet)):
                 recommendation=recommendation, development_id__in=development_ids
             ).values_list("development_id", flat=True)
         )
+        new = sorted(development_ids - existing)
         self.bulk_create(
             [
                 self.model(
@@ -652,13 +683,19 @@ class EvidenceManager(models.Manager.from_queryset(EvidenceQuerySet)):
                     rationale=rationale,
                     created_by=created_by,
                 )
-                for development_id in sorted(development_ids - existing)
+                for development_id in new
             ],
             # Another editor may link the same pair meanwhile: theirs stands.
             ignore_conflicts=True,
         )
         DataVersion.objects.bump()  # bulk_create sends no signals
-        return LinkResult(created=len(development_ids - existing), existing=len(existing))
+        # Nor does it write history: give each new link its first version.
+        self.model.history.bulk_history_create(
+            list(self.filter(recommendation=recommendation, development_id__in=new)),
+            default_user=created_by,
+            default_change_reason="Linked by the bulk action",
+        )
+        return LinkResult(created=len(new), existing=len(existing))
 
 
 class Evidence(TimeStamped):
@@ -850,15 +887,121 @@ class Assessment(Publishable, TimeStamped):
             )
 
 
+# --- Proposed changes to published records ---------------------------------------------
+
+
+class ProposalQuerySet(models.QuerySet):
+    def pending(self):
+        """Proposals that wait for review."""
+        return self.filter(state=Proposal.State.PENDING)
+
+
+class Proposal(models.Model):
+    """A change to a published record that waits for review (see tracker/review.py).
+
+    The live record stays as it is (reports, exports and feeds read only live
+    rows) until another editor or an administrator approves the change. `before`
+    holds the record as it stood when the change was proposed and `after` the
+    record as proposed (none for a deletion), each in the shape review.py gives
+    it: a development with its actors, citations and evidence, or an assessment.
+    """
+
+    class Kind(models.TextChoices):
+        DEVELOPMENT = "development", "Development"
+        ASSESSMENT = "assessment", "Assessment"
+
+    class Action(models.TextChoices):
+        CHANGE = "change", "Change"
+        DELETE = "delete", "Deletion"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.CHANGE)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    development = models.ForeignKey(
+        Development, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
+    subject = models.CharField(max_length=300, help_text="What the change is to, as it was.")
+    before = models.JSONField()
+    after = models.JSONField(null=True, blank=True)
+    via = models.CharField(max_length=200, help_text="Where the change was made.")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        verbose_name = "proposed change"
+        verbose_name_plural = "review queue"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["development", "assessment"]),
+                name="tracker_proposal_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(action="change", after__isnull=False)
+                | Q(action="delete", after__isnull=True),
+                name="tracker_proposal_after_iff_change",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", reviewed_at__isnull=True)
+                | Q(state__in=["approved", "rejected"], reviewed_at__isnull=False),
+                name="tracker_proposal_reviewed_iff_decided",
+            ),
+        ]
+        indexes = [
+            # The review queue lists what waits, newest first.
+            models.Index(fields=["state", "-proposed_at"], name="tracker_proposal_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} of {self.subject}"
+
+    def may_be_reviewed_by(self, user) -> bool:
+        """Anyone who may change the record, but not who proposed the change."""
+        if self.proposed_by_id == user.pk:
+            return False
+        model = "development" if self.kind == self.Kind.DEVELOPMENT else "assessment"
+        return user.is_superuser or user.has_perm(f"tracker.change_{model}")
+
+
 # --- Uploads waiting for confirmation -------------------------------------------------
+
+
+class PendingImportQuerySet(models.QuerySet):
+    def expired(self):
+        """Uploads left unconfirmed for longer than PendingImport.LIFETIME."""
+        return self.filter(created_at__lt=timezone.now() - PendingImport.LIFETIME)
 
 
 class PendingImport(models.Model):
     """A file uploaded in the admin, previewed and waiting for the editor to confirm.
 
     Kept in the database, not on one server's disk or memory, so that the
-    confirmation may reach any instance of the app.
+    confirmation may reach any instance of the app. Unconfirmed uploads expire
+    after a day and are deleted (at the next visit to the import page).
     """
+
+    LIFETIME = datetime.timedelta(days=1)
 
     name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=4)
@@ -868,6 +1011,8 @@ class PendingImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PendingImportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

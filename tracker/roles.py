@@ -12,24 +12,30 @@ from django.contrib.auth.models import Group, Permission
 EDITORS = "Editors"
 ANALYSTS = "Analysts"
 
-# Editors record what happens and judge it; they may add and change reference
-# data but not delete it (frameworks, recommendations, kinds, actors and sources
-# are protected, since evidence hangs on them).
+# Editors record what happens and judge it. Their changes to published records
+# wait for another editor's review (tracker/review.py), so they also review. They
+# add and change actors and sources but do not delete them (evidence hangs on
+# them). What the scores rest on (frameworks, the recommendations' text, the
+# development kinds and their verbal or material weight) only administrators
+# change. A development's actors are edited on its own form.
 EDITOR_PERMISSIONS = {
     "development": ("view", "add", "change", "delete"),
-    "developmentactor": ("view", "add", "change", "delete"),
+    # Deleting a development deletes its actor links; they are edited on its form.
+    "developmentactor": ("view", "delete"),
     "citation": ("view", "add", "change", "delete"),
     "evidence": ("view", "add", "change", "delete"),
     "assessment": ("view", "add", "change", "delete"),
     "source": ("view", "add", "change"),
     "actor": ("view", "add", "change"),
-    "framework": ("view", "add", "change"),
-    "recommendation": ("view", "add", "change"),
-    "developmentkind": ("view", "add", "change"),
+    "framework": ("view",),
+    "recommendation": ("view",),
+    "developmentkind": ("view",),
+    "proposal": ("view", "change"),
 }
 
-# Analysts read the reports, the exports and the admin, and change nothing.
-ANALYST_PERMISSIONS = {model: ("view",) for model in EDITOR_PERMISSIONS}
+# Analysts read the reports, the exports and the published records in the admin,
+# and change nothing. Proposals are unpublished work: not theirs to read.
+ANALYST_PERMISSIONS = {model: ("view",) for model in EDITOR_PERMISSIONS if model != "proposal"}
 
 ROLES = {EDITORS: EDITOR_PERMISSIONS, ANALYSTS: ANALYST_PERMISSIONS}
 

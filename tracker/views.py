@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -33,16 +34,23 @@ PAGE_SIZES = (25, 50, 100)
 
 def report(view):
     """Reports are for analysts, editors and administrators, unless
-    TRACKER_PUBLIC_REPORTS is on: then anyone may read them."""
+    TRACKER_PUBLIC_REPORTS is on: then anyone may read them.
+
+    What only the signed-in may read, no shared cache may keep, nor the browser
+    once they sign out: pages, exports and feeds alike are sent as the admin's are
+    (`Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private`)."""
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
-        if not settings.TRACKER_PUBLIC_REPORTS:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not can_read_reports(request.user):
-                raise PermissionDenied("Reports are for analysts, editors and administrators.")
-        return view(request, *args, **kwargs)
+        if settings.TRACKER_PUBLIC_REPORTS:
+            return view(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_read_reports(request.user):
+            raise PermissionDenied("Reports are for analysts, editors and administrators.")
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
     return guarded
 
@@ -276,7 +284,7 @@ class ActorListView(ReportMixin, StreamingExportMixin, PagedTableMixin, Template
     extra_context = {"nav": "actors"}
 
     def get_table_data(self):
-        return progress.annotate_actor_evidence(Actor.objects.all())
+        return progress.annotate_actor_evidence(Actor.objects.on_record())
 
     def get_export_filename(self, export_format):
         return f"actors-{timezone.localdate():%Y-%m-%d}.{export_format}"
@@ -289,7 +297,7 @@ class ActorDetailView(ReportMixin, StreamingExportMixin, PagedTableMixin, Templa
     template_name = "tracker/actor_detail.html"
 
     def get(self, request, *args, **kwargs):
-        self.actor = get_object_or_404(Actor, code=kwargs["code"].upper())
+        self.actor = get_object_or_404(Actor.objects.on_record(), code=kwargs["code"].upper())
         return super().get(request, *args, **kwargs)
 
     def get_table_data(self):

@@ -11,13 +11,19 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
+from tracker import review
+from tracker.admin.proposals import (
+    PROPOSING,
+    ReadersSeePublished,
+    ReviewedHistory,
+    ReviewsChanges,
+)
 from tracker.audit import RestoreError, deleted_developments, restore_development
 from tracker.importers import ImportFileError, detect_format, import_developments
 from tracker.models import (
@@ -49,6 +55,8 @@ def starts_as_draft(instance, user) -> None:
         instance.published = user.is_superuser
         if user.is_superuser:
             instance.published_at, instance.published_by = timezone.now(), user
+        else:
+            instance.drafted_by = user
 
 
 class RecordsCreator:
@@ -320,8 +328,14 @@ class DevelopmentForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         loaded_at = cleaned.get("loaded_at")
-        if self.instance.pk is None or loaded_at is None:
+        if self.instance.pk is None:
             return cleaned
+        if loaded_at is None:
+            raise forms.ValidationError(
+                "This form came without the time it was opened, so a colleague's change "
+                "since then could be overwritten. Reload the page and make your change again.",
+                code="no_token",
+            )
         # Lock the row until this save commits, so two saves cannot both pass.
         current = Development.objects.select_for_update().filter(pk=self.instance.pk).first()
         if current is not None and current.updated_at > loaded_at:
@@ -376,7 +390,7 @@ class ImportUploadForm(forms.Form):
 
 
 @admin.register(Development)
-class DevelopmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
+class DevelopmentAdmin(Reviewed, ReviewsChanges, RecordsCreator, ReviewedHistory):
     list_display = (
         "date_in_precision",
         "title",
@@ -447,7 +461,33 @@ class DevelopmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        form.instance.actors.set(form.cleaned_data["participants"])
+        if not hasattr(request, PROPOSING):
+            form.instance.actors.set(form.cleaned_data["participants"])
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "key" in form.base_fields and obj is not None and review.proposes(request.user, obj):
+            # A proposal changes the development it names: its key stays.
+            form.base_fields["key"].disabled = True
+        return form
+
+    def proposed_record(self, request, obj, form, formsets):
+        record = review.with_development_fields(
+            review.development_record(Development.objects.get(pk=obj.pk)),
+            obj,
+            form.cleaned_data.get("participants"),
+        )
+        for formset in formsets:
+            kept = [
+                inline.instance
+                for inline in formset.forms
+                if inline.cleaned_data and not inline.cleaned_data.get("DELETE")
+            ]
+            if formset.model is Evidence:
+                record = review.with_links(record, "evidence", map(review.evidence_item, kept))
+            elif formset.model is Citation:
+                record = review.with_links(record, "citations", map(review.citation_item, kept))
+        return record
 
     def get_urls(self):
         return [
@@ -470,13 +510,20 @@ class DevelopmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
             raise PermissionDenied
         if request.method == "POST":
             try:
+                history_id = request.POST.get("history_id", "")
+                if not could_be_id(history_id):
+                    raise RestoreError("There is no such deleted development.")
                 development = restore_development(
-                    int(request.POST.get("history_id", 0)), request.user
+                    int(history_id), request.user, publish=request.user.is_superuser
                 )
-            except (RestoreError, ValueError) as error:
+            except RestoreError as error:
                 messages.error(request, str(error) or "There is no such deleted development.")
             else:
-                self.message_user(request, f"Restored “{development.title}” with its links.")
+                self.message_user(
+                    request,
+                    f"Restored “{development.title}” with its links"
+                    + ("." if development.published else ", as a draft waiting for review."),
+                )
                 return redirect("admin:tracker_development_change", development.pk)
         return TemplateResponse(
             request,
@@ -508,10 +555,21 @@ class DevelopmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
             "title": "Import developments",
             "opts": self.model._meta,
         }
+        PendingImport.objects.expired().delete()
         if request.method == "POST" and "confirm" in request.POST:
-            pending = get_object_or_404(
-                PendingImport, pk=request.POST.get("pending"), created_by=request.user
+            pending_id = request.POST.get("pending", "")
+            pending = (
+                PendingImport.objects.filter(pk=pending_id, created_by=request.user).first()
+                if could_be_id(pending_id)
+                else None
             )
+            if pending is None:
+                messages.error(
+                    request,
+                    "This upload is no longer waiting: it was imported, or it expired after a "
+                    "day. Upload the file again.",
+                )
+                return redirect("admin:tracker_development_import")
             report = import_developments(
                 io.BytesIO(bytes(pending.content)),
                 pending.file_format,
@@ -601,14 +659,21 @@ class DevelopmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
     def link_to_recommendation(self, request, queryset):
         form = LinkEvidenceForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            result = Evidence.objects.link(queryset, **form.cleaned_data, created_by=request.user)
+            result = review.link_or_propose(queryset, **form.cleaned_data, user=request.user)
             recommendation = form.cleaned_data["recommendation"]
             self.message_user(
                 request,
-                f"Linked {result.created} development(s) to {recommendation.code}; "
+                f"Linked {result.linked} development(s) to {recommendation.code}; "
                 f"{result.existing} already linked to it were left unchanged.",
                 messages.SUCCESS,
             )
+            if result.proposed:
+                self.message_user(
+                    request,
+                    f"{result.proposed} link(s) to published developments wait for review "
+                    "by another editor or an administrator.",
+                    messages.WARNING,
+                )
             return None
         return TemplateResponse(
             request,
@@ -629,7 +694,7 @@ class DevelopmentAdmin(Reviewed, RecordsCreator, SimpleHistoryAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(RecordsCreator, admin.ModelAdmin):
+class ActorAdmin(RecordsCreator, ReviewedHistory):
     list_display = ("code", "name", "kind", "region", "development_count")
     list_filter = ("kind", "region")
     search_fields = ("code", "name")
@@ -637,7 +702,13 @@ class ActorAdmin(RecordsCreator, admin.ModelAdmin):
     fields = ("code", "kind", "name", "region", *RecordsCreator.readonly_fields)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(development_count=Count("developments"))
+        actors = super().get_queryset(request)
+        if self.has_change_permission(request):
+            return actors.annotate(development_count=Count("developments"))
+        # Readers: as on the report pages, only actors something published names.
+        return actors.on_record().annotate(
+            development_count=Count("developments", filter=Q(developments__published=True))
+        )
 
     @admin.display(description="developments", ordering="development_count")
     def development_count(self, obj):
@@ -645,7 +716,7 @@ class ActorAdmin(RecordsCreator, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(RecordsCreator, SimpleHistoryAdmin):
+class SourceAdmin(RecordsCreator, ReviewedHistory):
     class Media:
         css = {"all": ("tracker/admin.css",)}
 
@@ -664,7 +735,7 @@ class SourceAdmin(RecordsCreator, SimpleHistoryAdmin):
 
 
 @admin.register(DevelopmentKind)
-class DevelopmentKindAdmin(admin.ModelAdmin):
+class DevelopmentKindAdmin(ReviewedHistory):
     list_display = ("code", "name", "nature")
     list_filter = ("nature",)
     search_fields = ("code", "name")
@@ -679,7 +750,7 @@ class RecommendationInline(admin.StackedInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(SafeAutocompleteFields, RecordsCreator, admin.ModelAdmin):
+class FrameworkAdmin(SafeAutocompleteFields, RecordsCreator, ReviewedHistory):
     list_display = ("code", "title", "author", "year", "recommendation_count")
     search_fields = ("code", "title", "author")
     autocomplete_fields = ("source",)
@@ -696,7 +767,7 @@ class FrameworkAdmin(SafeAutocompleteFields, RecordsCreator, admin.ModelAdmin):
         return obj.recommendation_count
 
 
-class AssessmentInline(admin.TabularInline):
+class AssessmentInline(ReadersSeePublished, admin.TabularInline):
     """The assessment history, newest first; add a row to judge again."""
 
     model = Assessment
@@ -709,7 +780,7 @@ class AssessmentInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(RecordsCreator, admin.ModelAdmin):
+class RecommendationAdmin(RecordsCreator, ReviewedHistory):
     list_display = ("code", "title", "framework", "advancing", "hindering", "current_status")
     list_filter = ("framework",)
     search_fields = ("code", "title", "text")
@@ -729,12 +800,20 @@ class RecommendationAdmin(RecordsCreator, admin.ModelAdmin):
 
     def get_queryset(self, request):
         latest = Assessment.objects.filter(recommendation=OuterRef("pk")).order_by("-assessed_on")
+        counted = Q()
+        if not request.user.has_perm("tracker.change_development"):
+            # Readers: the figures the reports show, from published records only.
+            latest, counted = latest.published(), Q(evidence__development__published=True)
         return (
             super()
             .get_queryset(request)
             .annotate(
-                advancing=Count("evidence", filter=Q(evidence__stance=Evidence.Stance.ADVANCES)),
-                hindering=Count("evidence", filter=Q(evidence__stance=Evidence.Stance.HINDERS)),
+                advancing=Count(
+                    "evidence", filter=counted & Q(evidence__stance=Evidence.Stance.ADVANCES)
+                ),
+                hindering=Count(
+                    "evidence", filter=counted & Q(evidence__stance=Evidence.Stance.HINDERS)
+                ),
                 current_status=models.Subquery(latest.values("status")[:1]),
             )
         )
@@ -763,8 +842,38 @@ class RecommendationAdmin(RecordsCreator, admin.ModelAdmin):
 # --- Links -----------------------------------------------------------------------
 
 
+class LinkAdmin(ReviewsChanges, SafeAutocompleteFields, RecordsCreator, ReviewedHistory):
+    """A development's evidence or citations, one link at a time: a change to a
+    published development's link is a proposed change to that development."""
+
+    link_name = ""  # the links' name in a development's record (review.LINKS)
+
+    def review_target(self, obj):
+        return obj.development
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "development") if obj is not None else fields
+
+    def _item(self, obj) -> dict:
+        raise NotImplementedError
+
+    def _saved_key(self, obj) -> str | None:
+        saved = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+        return self._item(saved)[review.LINKS[self.link_name][1]] if saved else None
+
+    def proposed_record(self, request, obj, form, formsets):
+        live = review.development_record(obj.development)
+        return review.with_link(live, self.link_name, self._item(obj), self._saved_key(obj))
+
+    def record_without(self, obj):
+        live = review.development_record(obj.development)
+        return review.with_link(live, self.link_name, None, self._saved_key(obj))
+
+
 @admin.register(Evidence)
-class EvidenceAdmin(SafeAutocompleteFields, RecordsCreator, SimpleHistoryAdmin):
+class EvidenceAdmin(LinkAdmin):
+    link_name = "evidence"
     list_display = ("development", "recommendation", "stance", "strength")
     list_filter = ("recommendation", "stance", "strength")
     search_fields = ("development__title", "development__key", "rationale")
@@ -772,19 +881,40 @@ class EvidenceAdmin(SafeAutocompleteFields, RecordsCreator, SimpleHistoryAdmin):
     list_select_related = ("development", "recommendation")
     fields = ("development", "recommendation", "stance", "strength", "rationale")
 
+    def _item(self, obj):
+        return review.evidence_item(obj)
+
 
 @admin.register(Citation)
-class CitationAdmin(SafeAutocompleteFields, RecordsCreator, SimpleHistoryAdmin):
+class CitationAdmin(LinkAdmin):
+    link_name = "citations"
     list_display = ("development", "source", "locator")
     search_fields = ("development__title", "source__title", "quote")
     autocomplete_fields = ("development", "source")
     list_select_related = ("development", "source")
     fields = ("development", "source", "locator", "quote")
 
+    def _item(self, obj):
+        return review.citation_item(obj)
+
 
 @admin.register(DevelopmentActor)
-class DevelopmentActorAdmin(SafeAutocompleteFields, SimpleHistoryAdmin):
-    """Who took part in what; usually edited on the development's own form."""
+class DevelopmentActorAdmin(ReviewsChanges, SafeAutocompleteFields, ReviewedHistory):
+    """Who took part in what. Editors change a development's actors on its own form;
+    deleting one here is a proposed change to a published development."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def review_target(self, obj):
+        return obj.development
+
+    def record_without(self, obj):
+        live = review.development_record(obj.development)
+        return {**live, "actors": [code for code in live["actors"] if code != obj.actor.code]}
 
     list_display = ("development", "actor")
     list_filter = (("actor", admin.RelatedOnlyFieldListFilter),)
@@ -794,7 +924,9 @@ class DevelopmentActorAdmin(SafeAutocompleteFields, SimpleHistoryAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SafeAutocompleteFields, Reviewed, RecordsCreator, SimpleHistoryAdmin):
+class AssessmentAdmin(
+    SafeAutocompleteFields, Reviewed, ReviewsChanges, RecordsCreator, ReviewedHistory
+):
     list_display = ("recommendation", "assessed_on", "status", "reason", "is_published")
     list_filter = ("published", "status", "recommendation")
     actions = ("publish",)
@@ -804,3 +936,6 @@ class AssessmentAdmin(SafeAutocompleteFields, Reviewed, RecordsCreator, SimpleHi
     date_hierarchy = "assessed_on"
     fields = ("recommendation", "assessed_on", "status", "reason", "rationale")
     formfield_overrides = {models.DateField: ISO_DATE}
+
+    def proposed_record(self, request, obj, form, formsets):
+        return review.assessment_record(obj)

@@ -1,0 +1,479 @@
+"""Review of changes to published records.
+
+An editor's change to a published development (its fields, actors, citations or
+evidence) or assessment, or its deletion, does not touch the live row: it is kept
+as a `Proposal` holding the record as it stood (`before`) and as proposed
+(`after`). Another editor or an administrator sees the difference field by field
+and link by link, and approves it (then `apply_*` writes it, with history) or
+rejects it, each with a reason. The live record never changes in between, so
+reports, exports, feeds and cached figures need no filter of their own.
+
+A record is a plain dict, the same shape in `before`, `after` and the diff:
+
+- a development: its fields (dates as ISO days with their precision, the kind by
+  code), `actors` (codes), `citations` (source key, quote, locator) and
+  `evidence` (recommendation code, stance, strength, rationale), links sorted;
+- an assessment: recommendation code, date, status, reason and rationale.
+
+Approval refuses a proposal whose `before` no longer matches the live record
+(someone else's change was approved meanwhile): it would undo that change.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from tracker import dates
+from tracker.models import (
+    Actor,
+    Assessment,
+    Citation,
+    Development,
+    DevelopmentActor,
+    DevelopmentKind,
+    Evidence,
+    Proposal,
+    Recommendation,
+    Source,
+)
+
+DEVELOPMENT_FIELDS = {
+    "key": "Key",
+    "title": "Title",
+    "date": "Date",
+    "end_date": "End date",
+    "precision": "Date precision",
+    "kind": "Kind",
+    "status": "Status",
+    "location": "Location",
+    "summary": "Summary",
+}
+ASSESSMENT_FIELDS = {
+    "recommendation": "Recommendation",
+    "assessed_on": "Assessed on",
+    "status": "Status",
+    "reason": "Reason",
+    "rationale": "Rationale",
+}
+# Each kind of link: its name in the record, the field that tells its rows apart,
+# and the fields a change may touch.
+LINKS = {
+    "actors": ("Actor", "actor", ()),
+    "citations": ("Citation", "source", ("quote", "locator")),
+    "evidence": ("Evidence", "recommendation", ("stance", "strength", "rationale")),
+}
+
+
+class ReviewError(Exception):
+    """A proposal that cannot be made, approved or rejected, and why."""
+
+
+# --- Records --------------------------------------------------------------------------
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def development_record(development: Development) -> dict:
+    """The development as it stands in the database, with its links."""
+    return {
+        "key": development.key,
+        "title": development.title,
+        "date": _iso(development.date),
+        "end_date": _iso(development.end_date),
+        "precision": development.precision,
+        "kind": DevelopmentKind.objects.values_list("code", flat=True).get(pk=development.kind_id),
+        "status": development.status,
+        "location": development.location,
+        "summary": development.summary,
+        "actors": sorted(
+            DevelopmentActor.objects.filter(development=development).values_list(
+                "actor__code", flat=True
+            )
+        ),
+        "citations": sorted(
+            (
+                {"source": key, "quote": quote, "locator": locator}
+                for key, quote, locator in development.citations.values_list(
+                    "source__key", "quote", "locator"
+                )
+            ),
+            key=lambda c: c["source"],
+        ),
+        "evidence": sorted(
+            (
+                {"recommendation": code, "stance": stance, "strength": strength, "rationale": why}
+                for code, stance, strength, why in development.evidence.values_list(
+                    "recommendation__code", "stance", "strength", "rationale"
+                )
+            ),
+            key=lambda e: e["recommendation"],
+        ),
+    }
+
+
+def assessment_record(assessment: Assessment) -> dict:
+    """The assessment as it stands in the database."""
+    return {
+        "recommendation": Recommendation.objects.values_list("code", flat=True).get(
+            pk=assessment.recommendation_id
+        ),
+        "assessed_on": _iso(assessment.assessed_on),
+        "status": assessment.status,
+        "reason": assessment.reason,
+        "rationale": assessment.rationale,
+    }
+
+
+def citation_item(citation: Citation) -> dict:
+    return {"source": citation.source.key, "quote": citation.quote, "locator": citation.locator}
+
+
+def evidence_item(evidence: Evidence) -> dict:
+    return {
+        "recommendation": evidence.recommendation.code,
+        "stance": evidence.stance,
+        "strength": int(evidence.strength),
+        "rationale": evidence.rationale,
+    }
+
+
+def with_development_fields(record: dict, development: Development, actors=None) -> dict:
+    """`record` with the fields (and, if given, the actors) of an unsaved development."""
+    development.normalise_dates()
+    return {
+        **record,
+        "key": development.key,
+        "title": development.title,
+        "date": _iso(development.date),
+        "end_date": _iso(development.end_date),
+        "precision": development.precision,
+        "kind": development.kind.code,
+        "status": development.status,
+        "location": development.location,
+        "summary": development.summary,
+        **({"actors": sorted(actor.code for actor in actors)} if actors is not None else {}),
+    }
+
+
+def with_links(record: dict, name: str, items: Iterable[dict]) -> dict:
+    """`record` with its links of one kind ('citations', 'evidence') replaced."""
+    key = LINKS[name][1]
+    return {**record, name: sorted(items, key=lambda item: item[key])}
+
+
+def with_link(record: dict, name: str, item: dict | None, removing: str | None = None) -> dict:
+    """`record` with one link added or replaced (`item`) and/or one removed (by its key)."""
+    key = LINKS[name][1]
+    kept = [
+        link for link in record[name] if link[key] not in {removing, item and item[key]} - {None}
+    ]
+    return with_links(record, name, [*kept, *([item] if item else [])])
+
+
+# --- Proposing --------------------------------------------------------------------------
+
+
+def proposes(user, record: models.Model) -> bool:
+    """Whether `user`'s change to `record` waits for review rather than going live."""
+    development = (
+        record if isinstance(record, Development) else getattr(record, "development", None)
+    )
+    published = record.published if hasattr(record, "published") else development.published
+    return bool(published) and not user.is_superuser
+
+
+def _propose(kind, target, before, after, user, via, action=Proposal.Action.CHANGE) -> Proposal:
+    if action == Proposal.Action.CHANGE and after == before:
+        raise ReviewError("Nothing was changed.")
+    return Proposal.objects.create(
+        kind=kind,
+        action=action,
+        **{kind: target},
+        subject=str(target)[:300],
+        before=before,
+        after=after,
+        via=via[:200],
+        proposed_by=user,
+    )
+
+
+def propose_development(development: Development, after: dict | None, user, via: str):
+    """Keep a change (or, with `after` None, the deletion) of a published development."""
+    action = Proposal.Action.CHANGE if after is not None else Proposal.Action.DELETE
+    live = Development.objects.get(pk=development.pk)
+    return _propose(
+        Proposal.Kind.DEVELOPMENT, live, development_record(live), after, user, via, action
+    )
+
+
+def propose_assessment(assessment: Assessment, after: dict | None, user, via: str):
+    """Keep a change (or, with `after` None, the deletion) of a published assessment."""
+    action = Proposal.Action.CHANGE if after is not None else Proposal.Action.DELETE
+    live = Assessment.objects.get(pk=assessment.pk)
+    return _propose(
+        Proposal.Kind.ASSESSMENT, live, assessment_record(live), after, user, via, action
+    )
+
+
+# --- The difference a reviewer sees ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    what: str
+    before: str
+    after: str
+
+
+def _describe(name: str, link: dict | None) -> str:
+    if link is None:
+        return "—"
+    if name == "evidence":
+        return f"{link['stance']}, strength {link['strength']}: {link['rationale']}"
+    if name == "citations":
+        parts = [link["quote"] and f"“{link['quote']}”", link["locator"]]
+        return "; ".join(part for part in parts if part) or "cited"
+    return "takes part"
+
+
+def _field_text(name: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    return str(value)
+
+
+def differences(proposal: Proposal) -> list[Difference]:
+    """What the proposal changes: each field, then each link, before -> after."""
+    before, after = proposal.before, proposal.after or {}
+    fields = (
+        DEVELOPMENT_FIELDS if proposal.kind == Proposal.Kind.DEVELOPMENT else ASSESSMENT_FIELDS
+    )
+    rows = [
+        Difference(label, _field_text(name, before.get(name)), _field_text(name, after.get(name)))
+        for name, label in fields.items()
+        if before.get(name) != after.get(name)
+    ]
+    if proposal.kind != Proposal.Kind.DEVELOPMENT:
+        return rows
+    for name, (label, key, _) in LINKS.items():
+        if name == "actors":
+            old = {code: {"actor": code} for code in before.get(name, [])}
+            new = {code: {"actor": code} for code in after.get(name, [])}
+        else:
+            old = {link[key]: link for link in before.get(name, [])}
+            new = {link[key]: link for link in after.get(name, [])}
+        rows += [
+            Difference(
+                f"{label} {code}", _describe(name, old.get(code)), _describe(name, new.get(code))
+            )
+            for code in sorted(old.keys() | new.keys())
+            if old.get(code) != new.get(code)
+        ]
+    return rows
+
+
+def development_date_display(record: dict) -> str:
+    """A record's date as pages show it, e.g. '9–14 January 2023'."""
+    end = record.get("end_date")
+    return dates.format_span(
+        datetime.date.fromisoformat(record["date"]),
+        datetime.date.fromisoformat(end) if end else None,
+        record["precision"],
+    )
+
+
+# --- Approving and rejecting -------------------------------------------------------------
+
+
+def _stamp(instance, user, reason):
+    instance._history_user = user
+    instance._change_reason = reason
+    return instance
+
+
+def _live_record(proposal: Proposal) -> dict | None:
+    if proposal.kind == Proposal.Kind.DEVELOPMENT:
+        target = Development.objects.filter(pk=proposal.development_id).first()
+        return development_record(target) if target else None
+    target = Assessment.objects.filter(pk=proposal.assessment_id).first()
+    return assessment_record(target) if target else None
+
+
+def _decide(proposal: Proposal, user, reason: str) -> Proposal:
+    """The proposal locked for this transaction, after checking who decides and why."""
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.state != Proposal.State.PENDING:
+        raise ReviewError(f"This proposal was already {locked.get_state_display().lower()}.")
+    if not locked.may_be_reviewed_by(user):
+        if locked.proposed_by_id == user.pk:
+            raise ReviewError("You proposed this change: another editor must review it.")
+        raise ReviewError("You may not review changes to these records.")
+    if not reason.strip():
+        raise ReviewError("Give a reason for your decision.")
+    return locked
+
+
+def _close(proposal: Proposal, state, user, reason: str) -> Proposal:
+    proposal.state, proposal.reviewed_by = state, user
+    proposal.reviewed_at, proposal.review_reason = timezone.now(), reason.strip()
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def reject(proposal: Proposal, user, reason: str) -> Proposal:
+    """Close the proposal unapplied; the live record stays as it is."""
+    locked = _decide(proposal, user, reason)
+    return _close(locked, Proposal.State.REJECTED, user, reason)
+
+
+def approve(proposal: Proposal, user, reason: str) -> Proposal:
+    """Apply the proposed change to the live record, with history, and close it."""
+    try:
+        with transaction.atomic():
+            locked = _decide(proposal, user, reason)
+            if _live_record(locked) != locked.before:
+                raise ReviewError(
+                    "The record has changed since this was proposed (another change was "
+                    "approved, or it was deleted): reject this proposal and propose it again."
+                )
+            note = f"Proposal {locked.pk} by {locked.proposed_by}, approved by {user}"[:100]
+            if locked.kind == Proposal.Kind.DEVELOPMENT:
+                target = Development.objects.select_for_update().get(pk=locked.development_id)
+                apply = apply_development
+            else:
+                target = Assessment.objects.select_for_update().get(pk=locked.assessment_id)
+                apply = apply_assessment
+            if locked.after is None:
+                _stamp(target, user, note).delete()
+                setattr(locked, locked.kind, None)  # its row is gone
+            else:
+                apply(target, locked.after, user, note, author=locked.proposed_by)
+            return _close(locked, Proposal.State.APPROVED, user, reason)
+    except IntegrityError as error:
+        raise ReviewError(f"The change breaks a rule of the data: {error}") from None
+
+
+def _by_code(model, codes: Iterable[str], field: str = "code") -> dict:
+    codes = set(codes)
+    found = {getattr(row, field): row for row in model.objects.filter(**{f"{field}__in": codes})}
+    missing = codes - found.keys()
+    if missing:
+        raise ReviewError(
+            f"{model._meta.verbose_name.capitalize()} no longer there: "
+            f"{', '.join(sorted(missing))}."
+        )
+    return found
+
+
+def _sync(rows: dict, wanted: dict, fields, make: Callable[[str], models.Model], stamp):
+    """Make the link rows (by key) match `wanted`: delete, update and add, each with history."""
+    for key, row in rows.items():
+        if key not in wanted:
+            stamp(row).delete()
+    for key, values in wanted.items():
+        row = rows.get(key) or make(key)
+        if row.pk is not None and all(getattr(row, f) == values[f] for f in fields):
+            continue
+        for name in fields:
+            setattr(row, name, values[name])
+        stamp(row).save()
+
+
+def apply_development(development: Development, record: dict, user, reason: str, author=None):
+    """Make a development and its links what `record` says, recording history."""
+
+    def stamp(instance):
+        return _stamp(instance, user, reason)
+
+    for name in ("key", "title", "precision", "status", "location", "summary"):
+        setattr(development, name, record[name])
+    development.date = datetime.date.fromisoformat(record["date"])
+    end = record["end_date"]
+    development.end_date = datetime.date.fromisoformat(end) if end else None
+    development.kind = _by_code(DevelopmentKind, [record["kind"]])[record["kind"]]
+    stamp(development).save()
+
+    actors = _by_code(Actor, record["actors"])
+    _sync(
+        {
+            link.actor.code: link
+            for link in development.developmentactor_set.select_related("actor")
+        },
+        {code: {} for code in actors},
+        (),
+        lambda code: DevelopmentActor(development=development, actor=actors[code]),
+        stamp,
+    )
+    sources = _by_code(Source, [c["source"] for c in record["citations"]], field="key")
+    _sync(
+        {c.source.key: c for c in development.citations.select_related("source")},
+        {c["source"]: c for c in record["citations"]},
+        LINKS["citations"][2],
+        lambda key: Citation(development=development, source=sources[key], created_by=author),
+        stamp,
+    )
+    recommendations = _by_code(Recommendation, [e["recommendation"] for e in record["evidence"]])
+    _sync(
+        {e.recommendation.code: e for e in development.evidence.select_related("recommendation")},
+        {e["recommendation"]: e for e in record["evidence"]},
+        LINKS["evidence"][2],
+        lambda code: Evidence(
+            development=development, recommendation=recommendations[code], created_by=author
+        ),
+        stamp,
+    )
+
+
+def apply_assessment(assessment: Assessment, record: dict, user, reason: str, author=None):
+    """Make an assessment what `record` says, recording history."""
+    code = record["recommendation"]
+    assessment.recommendation = _by_code(Recommendation, [code])[code]
+    assessment.assessed_on = datetime.date.fromisoformat(record["assessed_on"])
+    for name in ("status", "reason", "rationale"):
+        setattr(assessment, name, record[name])
+    _stamp(assessment, user, reason).save()
+
+
+@dataclass(frozen=True)
+class BulkLinkResult:
+    linked: int
+    proposed: int
+    existing: int
+
+
+@transaction.atomic
+def link_or_propose(developments, recommendation, stance, strength, rationale, user):
+    """The bulk link action: link drafts (and, for an administrator, every
+    development) at once; an editor's link to a published development is proposed."""
+    already = set(
+        Evidence.objects.filter(
+            recommendation=recommendation, development__in=developments
+        ).values_list("development_id", flat=True)
+    )
+    unlinked = developments.exclude(pk__in=already)
+    direct = unlinked if user.is_superuser else unlinked.filter(published=False)
+    result = Evidence.objects.link(
+        direct, recommendation, stance, strength, rationale, created_by=user
+    )
+    if not user.is_superuser:
+        Development.objects.filter(pk__in=direct.values("pk")).update(drafted_by=user)
+    item = {
+        "recommendation": recommendation.code,
+        "stance": stance,
+        "strength": int(strength),
+        "rationale": rationale,
+    }
+    proposed = 0
+    for development in unlinked.filter(published=True) if not user.is_superuser else ():
+        after = with_link(development_record(development), "evidence", item)
+        propose_development(development, after, user, "the bulk link action")
+        proposed += 1
+    return BulkLinkResult(result.created, proposed, len(already) + result.existing)
