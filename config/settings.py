@@ -323,12 +323,16 @@ LOGGING = {
     "formatters": {
         "line": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
     },
-    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "client_errors_in_one_line": {"()": "tracker.log_filters.ClientErrorsWithoutTraceback"},
+    },
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stderr",
             "formatter": "line",
+            "filters": ["client_errors_in_one_line"],
         },
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",

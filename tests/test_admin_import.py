@@ -124,4 +124,3 @@ def test_uploads_left_unconfirmed_expire_after_a_day(editor_client, reference):
     assert "no longer waiting" in response.content.decode()
     assert not PendingImport.objects.exists()  # deleted, not only refused
     assert not Development.objects.exists()
-

@@ -55,6 +55,16 @@ def test_an_unhandled_error_is_logged_with_its_traceback(stderr_log):
     assert "RuntimeError: a fault for the log" in log
 
 
+@pytest.mark.django_db
+def test_a_refused_request_is_logged_in_one_line_without_a_traceback(stderr_log, analyst_client):
+    url = reverse("admin:tracker_development_changelist")
+    assert analyst_client.post(url, {"action": "delete_selected"}).status_code == 403
+    log = stderr_log.getvalue()
+    assert f"WARNING django.request: Forbidden (Permission denied): {url}" in log
+    assert "Traceback" not in log
+    assert len(log.strip().splitlines()) == 1
+
+
 @pytest.mark.urls("tests.test_faults")
 @pytest.mark.django_db
 def test_an_unhandled_error_is_mailed_to_the_admins_without_passwords(settings):

@@ -662,7 +662,7 @@ def test_a_title_a_spreadsheet_would_run_is_always_exported_as_text(
     [("42", True), ("0" * 5000 + "7", True), ("9" * 5000, False), (str(2**63), False)],
 )
 def test_ids_of_thousands_of_digits_are_refused_without_an_error(value, is_id):
-    from tracker.admin import could_be_id
+    from tracker.admin_site import could_be_id
 
     assert could_be_id(value) is is_id
 

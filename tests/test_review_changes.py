@@ -361,3 +361,49 @@ def test_sources_keep_their_keys_in_proposals(seed, editor):
     record = review.development_record(raa)
     keys = {c["source"] for c in record["citations"]}
     assert keys <= set(Source.objects.values_list("key", flat=True))
+
+
+def test_reverting_to_a_version_from_before_publication_is_a_proposal_not_an_unpublish(
+    seed, editor_client, editor, reviewer
+):
+    """Found by the red team: the draft version's own 'published' flag decided."""
+    raa = Development.objects.get(key=RAA)
+    Development.objects.filter(pk=raa.pk).update(published=False)
+    raa.refresh_from_db()
+    raa.title = "Draft wording"
+    raa.save()  # a version from before publication
+    draft_version = raa.history.latest()
+    raa.published, raa.title = True, "Published wording"
+    raa.save()
+    url = reverse("admin:tracker_development_simple_history", args=[raa.pk, draft_version.pk])
+    from tests.test_admin_write_sweep import replayed_form
+
+    assert editor_client.post(url, replayed_form(editor_client, url)).status_code == 302
+    raa.refresh_from_db()
+    assert (raa.published, raa.title) == (True, "Published wording")
+    proposal = Proposal.objects.pending().get()
+    review.approve(proposal, reviewer, "The draft wording was better.")
+    raa.refresh_from_db()
+    assert (raa.published, raa.title) == (True, "Draft wording")  # still published
+
+
+def test_a_deleted_development_is_restored_not_reverted(seed, editor_client):
+    raa = Development.objects.get(key=RAA)
+    pk = raa.pk
+    version = raa.history.latest()
+    raa.delete()
+    url = reverse("admin:tracker_development_simple_history", args=[pk, version.pk])
+    data = {"title": "Back", "loaded_at": "2026-01-01 00:00:00", "_save": "Save"}
+    assert editor_client.post(url, data).status_code == 403
+    assert not Development.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize("bad", ["abc", "1x", "9" * 30])
+def test_ids_that_cannot_be_rows_are_refused_without_an_error(seed, editor_client, bad):
+    assert editor_client.get(f"/admin/tracker/proposal/{bad}/change/").status_code == 404
+    for model, action in ((Development, "publish"), (Evidence, "delete_selected")):
+        response = editor_client.post(
+            admin_url(model, "changelist"),
+            {"action": action, "_selected_action": [bad], "post": "yes"},
+        )
+        assert response.status_code in (200, 302), (model, action)

@@ -15,8 +15,9 @@ INSTALLED_APPS, as Django's "Overriding the default admin site" describes.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
@@ -29,12 +30,34 @@ class DateCheckedChangeList(ChangeList):
             raise IncorrectLookupParameters(exc) from exc
 
 
+LARGEST_ID = 2**63 - 1
+
+
+def could_be_id(value) -> bool:
+    """Whether a posted value could be a row's id (ASCII digits within 64 bits)."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()):
+        return False
+    # Compare lengths first: int() refuses strings of more than 4,300 digits.
+    digits = text.lstrip("0") or "0"
+    return len(digits) <= len(str(LARGEST_ID)) and int(digits) <= LARGEST_ID
+
+
 class DateCheckedChangeListMixin:
-    """A ModelAdmin whose list answers a date past the calendar as a bad filter."""
+    """A ModelAdmin whose list answers a date past the calendar as a bad filter, and
+    whose actions refuse selected ids that cannot be rows (`x`, `1x`) instead of
+    handing them to the database."""
 
     def get_changelist(self, request, **kwargs):
         changelist = super().get_changelist(request, **kwargs)
         return DateCheckedChangeList if changelist is ChangeList else changelist
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        if not all(could_be_id(value) for value in selected):
+            self.message_user(request, "Those are not items of this list.", messages.WARNING)
+            return None
+        return super().response_action(request, queryset)
 
 
 class AdminSite(admin.AdminSite):

@@ -181,12 +181,13 @@ def with_link(record: dict, name: str, item: dict | None, removing: str | None =
 
 
 def proposes(user, record: models.Model) -> bool:
-    """Whether `user`'s change to `record` waits for review rather than going live."""
-    development = (
-        record if isinstance(record, Development) else getattr(record, "development", None)
-    )
-    published = record.published if hasattr(record, "published") else development.published
-    return bool(published) and not user.is_superuser
+    """Whether `user`'s change to `record` (a development or an assessment, or a link of
+    a development) waits for review rather than going live: whether the live row is
+    published, whatever the version in hand says (a revert holds an old version)."""
+    if user.is_superuser:
+        return False
+    target = record if hasattr(record, "published") else record.development
+    return type(target).objects.filter(pk=target.pk, published=True).exists()
 
 
 def _propose(kind, target, before, after, user, via, action=Proposal.Action.CHANGE) -> Proposal:

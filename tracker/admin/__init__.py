@@ -24,6 +24,7 @@ from tracker.admin.proposals import (
     ReviewedHistory,
     ReviewsChanges,
 )
+from tracker.admin_site import could_be_id
 from tracker.audit import RestoreError, deleted_developments, restore_development
 from tracker.importers import ImportFileError, detect_format, import_developments
 from tracker.models import (
@@ -101,17 +102,6 @@ class Reviewed:
 
 
 ISO_DATE = {"input_formats": ["%Y-%m-%d"]}
-LARGEST_ID = 2**63 - 1
-
-
-def could_be_id(value) -> bool:
-    """Whether a posted value could be a row's id (ASCII digits within 64 bits)."""
-    text = str(value)
-    if not (text.isascii() and text.isdigit()):
-        return False
-    # Compare lengths first: int() refuses strings of more than 4,300 digits.
-    digits = text.lstrip("0") or "0"
-    return len(digits) <= len(str(LARGEST_ID)) and int(digits) <= LARGEST_ID
 
 
 class SafeAutocomplete:

@@ -28,10 +28,13 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import review
+from tracker.admin_site import could_be_id
 from tracker.models import Assessment, Development, Proposal
 
 # Set on the request while an editor's change is kept as a proposal.
 PROPOSING = "tracker_proposing"
+# What review decides, which no form (nor an old version) changes.
+REVIEW_STATE = ("published", "published_at", "published_by_id", "created_by_id")
 
 
 class ReadersSeePublished:
@@ -75,6 +78,11 @@ class ReviewedHistory(ReadersSeePublished, SimpleHistoryAdmin):
         if request.method == "POST":
             if not self.has_change_permission(request):
                 raise PermissionDenied
+            live = self.get_queryset(request).filter(pk=unquote(object_id))
+            if not could_be_id(unquote(object_id)) or not live.exists():
+                # Bringing a deleted record back is a restore (with its links, and as
+                # a draft when an editor does it), not a revert.
+                raise PermissionDenied("This record was deleted: restore it instead.")
             setattr(request, PROPOSING + "_via", "a revert to an earlier version")
         with transaction.atomic():  # the edit-conflict check locks the row
             return super().history_form_view(request, object_id, version_id, extra_context)
@@ -140,6 +148,11 @@ class ReviewsChanges:
             if via:  # a revert: no inlines follow
                 self._keep(request, obj, self.proposed_record(request, obj, form, ()), via)
             return
+        if change and hasattr(obj, "published"):
+            # Review state is never a form's to change (a revert holds an old version's).
+            live = type(obj).objects.filter(pk=obj.pk).values(*REVIEW_STATE).first() or {}
+            for name, value in live.items():
+                setattr(obj, name, value)
         self.note_draft_author(request, obj)
         super().save_model(request, obj, form, change)
 
@@ -337,11 +350,12 @@ class ProposalAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        proposal = get_object_or_404(
-            Proposal.objects.select_related("proposed_by", "reviewed_by"), pk=object_id
-        )
-        if not self.has_view_or_change_permission(request, proposal):
+        if not self.has_view_or_change_permission(request):
             raise PermissionDenied
+        proposal = get_object_or_404(
+            Proposal.objects.select_related("proposed_by", "reviewed_by"),
+            pk=object_id if could_be_id(object_id) else None,
+        )
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             decide = review.approve if "_approve" in request.POST else review.reject
