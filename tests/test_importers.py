@@ -321,3 +321,18 @@ def test_progress_goes_to_a_terminal_and_is_quiet_with_verbosity_zero(
     captured = capsys.readouterr()
     assert captured.err == ""
     assert Development.objects.count() == 2500
+
+
+def test_sources_without_an_address_are_found_again_by_title_and_publisher(reference):
+    text = (
+        "key,date,title,kind,actors,source_title,source_publisher\n"
+        "a,2023,A,meeting,JP,Report,Ministry\n"
+        "b,2023,B,meeting,JP,Report,Another ministry\n"
+        "c,2023,C,meeting,JP,Report,Ministry\n"
+    )
+    sources = Source.objects.count()
+    assert run(text).created == 3
+    assert Source.objects.count() == sources + 2
+    report = run(text)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
+    assert Source.objects.count() == sources + 2

@@ -43,9 +43,9 @@ class Command(BaseCommand):
         for problem in report.errors:
             self.stderr.write(str(problem))
         if report.errors:
+            count = report.problem_count
             raise CommandError(
-                f"{len(report.errors)} problem{'s' if len(report.errors) != 1 else ''} "
-                "found; nothing was written."
+                f"{count:,} problem{'s' if count != 1 else ''} found; nothing was written."
             )
         if verbosity > 0 or dry_run:
             prefix = "Dry run, nothing written. " if dry_run else ""
