@@ -407,3 +407,67 @@ def test_ids_that_cannot_be_rows_are_refused_without_an_error(seed, editor_clien
             {"action": action, "_selected_action": [bad], "post": "yes"},
         )
         assert response.status_code in (200, 302), (model, action)
+
+
+def _exported_raa(title: str) -> bytes:
+    """The RAA development in the import format, with a new title."""
+    import io as stdio
+
+    from tracker.importers import export_developments
+
+    out = stdio.StringIO()
+    export_developments(out, "csv", Development.objects.filter(key=RAA))
+    raa = Development.objects.get(key=RAA)
+    return out.getvalue().replace(raa.title, title).encode()
+
+
+def test_an_editors_upload_that_updates_a_published_development_is_a_proposal(
+    seed, editor_client, reviewer
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("admin:tracker_development_import")
+    upload = SimpleUploadedFile("raa.csv", _exported_raa("Renamed by upload"))
+    preview = editor_client.post(url, {"file": upload})
+    report = preview.context["report"]
+    assert (report.updated, report.proposed) == (0, 1)
+    assert "proposed for review" in preview.content.decode()
+    confirm = editor_client.post(
+        url, {"confirm": "1", "pending": preview.context["pending"].pk}, follow=True
+    )
+    assert "1 were proposed for review" in confirm.content.decode()
+    assert live_title() != "Renamed by upload"
+    proposal = Proposal.objects.pending().get()
+    assert [d.what for d in review.differences(proposal)] == ["Title"]
+    review.approve(proposal, reviewer, "The file is right.")
+    assert live_title() == "Renamed by upload"
+
+
+def test_an_editors_upload_that_rewrites_a_draft_makes_them_its_author(seed, editor, reviewer):
+    import io as stdio
+
+    from tracker.importers import import_developments
+
+    Development.objects.filter(key=RAA).update(published=False, drafted_by=editor)
+    report = import_developments(
+        stdio.BytesIO(_exported_raa("Rewritten by the reviewer")),
+        "csv",
+        created_by=reviewer,
+        publish=False,
+    )
+    assert (report.updated, report.proposed) == (1, 0)
+    raa = Development.objects.get(key=RAA)
+    assert (raa.title, raa.drafted_by) == ("Rewritten by the reviewer", reviewer)
+    assert not raa.can_be_published_by(reviewer)
+    assert raa.can_be_published_by(editor)
+
+
+def test_command_line_imports_update_published_developments_at_once(seed):
+    import io as stdio
+
+    from tracker.importers import import_developments
+
+    report = import_developments(stdio.BytesIO(_exported_raa("From the command line")), "csv")
+    assert (report.updated, report.proposed) == (1, 0)
+    assert live_title() == "From the command line"
+    assert not Proposal.objects.exists()

@@ -10,8 +10,10 @@ version. A deleted development takes its actors, citations and evidence with it;
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_save
 
 from tracker.models import Citation, Development, DevelopmentActor, Evidence
@@ -24,25 +26,45 @@ class RestoreError(Exception):
     pass
 
 
-def record_loaded_row(sender, instance, created=False, raw=False, using=None, **kwargs):
-    """Give a row that loaddata wrote (the seed, a restored backup) its first version.
+# The rows loaddata writes, by model, while `first_versions_for_loaded_rows` runs.
+_loading: ContextVar[dict[type, list] | None] = ContextVar("tracker_loading", default=None)
+BATCH = 2000
+
+
+def _note_loaded_row(sender, instance, raw=False, **kwargs):
+    loaded = _loading.get()
+    if raw and loaded is not None and hasattr(sender._meta, "simple_history_manager_attribute"):
+        loaded.setdefault(sender, []).append(instance.pk)
+
+
+@contextmanager
+def first_versions_for_loaded_rows(using: str = DEFAULT_DB_ALIAS):
+    """Give every row loaded meanwhile (the seed, a restored backup) that has no
+    version in the audit trail a first one, once everything is loaded.
 
     django-simple-history records nothing for fixtures (they save raw), so the
-    first edit of a seed row would leave no copy of its original text. A row a
-    backup brings with its own history is left to that history.
+    first edit of a seed row would leave no copy of its original text. Rows a
+    backup brings with their own history (loaded before or after them) keep it.
     """
-    if not raw or not hasattr(sender._meta, "simple_history_manager_attribute"):
-        return
-    history = sender.history.db_manager(using)
-    if history.filter(**{sender._meta.pk.attname: instance.pk}).exists():
-        return
-    history.bulk_history_create(
-        [instance], update=not created, default_change_reason="Loaded from a fixture"
-    )
+    loaded: dict[type, list] = {}
+    token = _loading.set(loaded)
+    try:
+        yield
+    finally:
+        _loading.reset(token)
+    for model, pks in loaded.items():
+        history = model.history.db_manager(using)
+        for start in range(0, len(pks), BATCH):
+            batch = pks[start : start + BATCH]
+            versioned = set(history.filter(id__in=batch).values_list("id", flat=True))
+            rows = model._default_manager.db_manager(using).filter(
+                pk__in=[pk for pk in batch if pk not in versioned]
+            )
+            history.bulk_history_create(list(rows), default_change_reason="Loaded from a fixture")
 
 
 def connect_signals() -> None:
-    post_save.connect(record_loaded_row, dispatch_uid="tracker.audit.record_loaded_row")
+    post_save.connect(_note_loaded_row, dispatch_uid="tracker.audit.note_loaded_row")
 
 
 def deleted_developments():

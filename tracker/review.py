@@ -80,42 +80,58 @@ def _iso(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def development_record(development: Development) -> dict:
-    """The development as it stands in the database, with its links."""
+def record(*, date, end_date, kind: str, actors, citations, evidence, **fields) -> dict:
+    """A development's record from its values: the one place its shape is made.
+
+    `citations` are (source key, quote, locator) and `evidence` (recommendation
+    code, stance, strength, rationale); the other fields are named as on the model.
+    """
     return {
-        "key": development.key,
-        "title": development.title,
-        "date": _iso(development.date),
-        "end_date": _iso(development.end_date),
-        "precision": development.precision,
-        "kind": DevelopmentKind.objects.values_list("code", flat=True).get(pk=development.kind_id),
-        "status": development.status,
-        "location": development.location,
-        "summary": development.summary,
-        "actors": sorted(
-            DevelopmentActor.objects.filter(development=development).values_list(
-                "actor__code", flat=True
-            )
-        ),
+        **{name: fields[name] for name in ("key", "title", "precision", "status")},
+        "date": _iso(date),
+        "end_date": _iso(end_date),
+        "kind": kind,
+        "location": fields["location"],
+        "summary": fields["summary"],
+        "actors": sorted(actors),
         "citations": sorted(
             (
                 {"source": key, "quote": quote, "locator": locator}
-                for key, quote, locator in development.citations.values_list(
-                    "source__key", "quote", "locator"
-                )
+                for key, quote, locator in citations
             ),
             key=lambda c: c["source"],
         ),
         "evidence": sorted(
             (
-                {"recommendation": code, "stance": stance, "strength": strength, "rationale": why}
-                for code, stance, strength, why in development.evidence.values_list(
-                    "recommendation__code", "stance", "strength", "rationale"
-                )
+                {
+                    "recommendation": code,
+                    "stance": stance,
+                    "strength": int(strength),
+                    "rationale": why,
+                }
+                for code, stance, strength, why in evidence
             ),
             key=lambda e: e["recommendation"],
         ),
     }
+
+
+FIELDS = ("key", "title", "date", "end_date", "precision", "status", "location", "summary")
+
+
+def development_record(development: Development) -> dict:
+    """The development as it stands in the database, with its links."""
+    return record(
+        **{name: getattr(development, name) for name in FIELDS},
+        kind=DevelopmentKind.objects.values_list("code", flat=True).get(pk=development.kind_id),
+        actors=DevelopmentActor.objects.filter(development=development).values_list(
+            "actor__code", flat=True
+        ),
+        citations=development.citations.values_list("source__key", "quote", "locator"),
+        evidence=development.evidence.values_list(
+            "recommendation__code", "stance", "strength", "rationale"
+        ),
+    )
 
 
 def assessment_record(assessment: Assessment) -> dict:
@@ -144,22 +160,18 @@ def evidence_item(evidence: Evidence) -> dict:
     }
 
 
-def with_development_fields(record: dict, development: Development, actors=None) -> dict:
-    """`record` with the fields (and, if given, the actors) of an unsaved development."""
+def with_development_fields(live: dict, development: Development, actors=None) -> dict:
+    """The `live` record with the fields (and, if given, the actors) of an unsaved
+    development, as its form left it."""
     development.normalise_dates()
-    return {
-        **record,
-        "key": development.key,
-        "title": development.title,
-        "date": _iso(development.date),
-        "end_date": _iso(development.end_date),
-        "precision": development.precision,
-        "kind": development.kind.code,
-        "status": development.status,
-        "location": development.location,
-        "summary": development.summary,
-        **({"actors": sorted(actor.code for actor in actors)} if actors is not None else {}),
-    }
+    edited = record(
+        **{name: getattr(development, name) for name in FIELDS},
+        kind=development.kind.code,
+        actors=[actor.code for actor in actors] if actors is not None else live["actors"],
+        citations=(),
+        evidence=(),
+    )
+    return {**edited, "citations": live["citations"], "evidence": live["evidence"]}
 
 
 def with_links(record: dict, name: str, items: Iterable[dict]) -> dict:

@@ -28,6 +28,12 @@ def drafts_written_by_their_creators(apps, schema_editor):
         model.objects.filter(published=False).update(drafted_by=models.F("created_by"))
 
 
+def drop_waiting_uploads(apps, schema_editor):
+    """Uploads waiting for confirmation are kept compressed from now on: those
+    waiting during the upgrade are dropped (upload the file again)."""
+    apps.get_model("tracker", "PendingImport").objects.all().delete()
+
+
 def first_versions(apps, schema_editor):
     """Every row without a version in the audit trail (seed rows loaded by fixtures,
     reference data that had no history) gets one, so no edit loses the original."""
@@ -213,4 +219,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(drafts_written_by_their_creators, migrations.RunPython.noop),
         migrations.RunPython(first_versions, migrations.RunPython.noop),
+        migrations.RunPython(drop_waiting_uploads, migrations.RunPython.noop),
     ]
