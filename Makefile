@@ -13,7 +13,7 @@ PORT ?= 8000
 # Production sets DJANGO_DEBUG=0 and DJANGO_SECRET_KEY itself (README: Configuration).
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install seed superuser lint chromium wrk lock clean bench bench-load bench-import
+.PHONY: run test install seed superuser lint chromium wrk lock clean bench bench-load bench-import bench-upload
 
 run: install seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -55,6 +55,10 @@ bench-load: install wrk
 # import_developments against loaddata on 100,000 developments (about ten minutes).
 bench-import: install
 	$(BIN)/python benchmarks/import_vs_loaddata.py --developments 100000
+
+# Peak memory of a worker previewing a 50 MB upload in the admin (goal: under 200 MB).
+bench-upload: install
+	$(BIN)/python benchmarks/upload_memory.py
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { \

@@ -57,7 +57,8 @@ def test_confirm_refuses_when_the_data_changed_since_the_preview(editor_client, 
     assert "The data changed since the preview" in response.content.decode()
     assert Development.objects.count() == 1
     fresh = response.context["report"]
-    assert (fresh.created, fresh.updated) == (2, 1)
+    # The development entered meanwhile is published: the editor's file proposes its change.
+    assert (fresh.created, fresh.updated, fresh.proposed) == (2, 0, 1)
 
 
 def test_preview_lists_every_error_with_its_line(editor_client, reference):

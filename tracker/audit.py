@@ -26,15 +26,23 @@ class RestoreError(Exception):
     pass
 
 
-# The rows loaddata writes, by model, while `first_versions_for_loaded_rows` runs.
-_loading: ContextVar[dict[type, list] | None] = ContextVar("tracker_loading", default=None)
+# The rows loaddata writes, by model, while `first_versions_for_loaded_rows` runs;
+# a model whose history rows come along (a backup) maps to None: its history stands.
+_loading: ContextVar[dict[type, list | None] | None] = ContextVar("tracker_loading", default=None)
 BATCH = 2000
 
 
 def _note_loaded_row(sender, instance, raw=False, **kwargs):
     loaded = _loading.get()
-    if raw and loaded is not None and hasattr(sender._meta, "simple_history_manager_attribute"):
-        loaded.setdefault(sender, []).append(instance.pk)
+    if not raw or loaded is None:
+        return
+    tracked = getattr(sender, "instance_type", None)  # set on django-simple-history's models
+    if tracked is not None:
+        loaded[tracked] = None
+    elif hasattr(sender._meta, "simple_history_manager_attribute"):
+        pks = loaded.setdefault(sender, [])
+        if pks is not None:
+            pks.append(instance.pk)
 
 
 @contextmanager
@@ -44,15 +52,19 @@ def first_versions_for_loaded_rows(using: str = DEFAULT_DB_ALIAS):
 
     django-simple-history records nothing for fixtures (they save raw), so the
     first edit of a seed row would leave no copy of its original text. Rows a
-    backup brings with their own history (loaded before or after them) keep it.
+    backup brings with their own history (loaded before or after them) keep it:
+    their ids may have changed on the way (natural keys), so theirs are not
+    matched row by row.
     """
-    loaded: dict[type, list] = {}
+    loaded: dict[type, list | None] = {}
     token = _loading.set(loaded)
     try:
         yield
     finally:
         _loading.reset(token)
     for model, pks in loaded.items():
+        if pks is None:
+            continue
         history = model.history.db_manager(using)
         for start in range(0, len(pks), BATCH):
             batch = pks[start : start + BATCH]
