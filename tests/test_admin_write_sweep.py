@@ -237,6 +237,15 @@ def test_no_admin_url_takes_a_write_from_anyone_without_a_write_permission(world
     assert swept == refused > 1500, swept
 
 
+def test_the_admin_refuses_put_patch_and_delete_even_from_those_who_may_write(world):
+    """Its views would answer them as reads (a 200 that looks like acceptance)."""
+    development = Development.objects.first()
+    url = f"/admin/tracker/development/{development.pk}/change/"
+    for client in (world["editor"], world["superuser"]):
+        for method in ("put", "patch", "delete"):
+            assert getattr(client, method)(url).status_code == 403
+
+
 def test_the_replayed_revert_form_would_write_for_someone_allowed(world):
     """The payloads are real: the revert page's own form, posted by an administrator, saves."""
     development = Development.objects.get(key="2023-01-11-japan-uk-raa")

@@ -10,7 +10,9 @@ before its view runs, whatever the view is:
   actions, any URL its ModelAdmin adds): the user needs a permission to add,
   change or delete that model, as its ModelAdmin judges it;
 - the admin's own pages: only signing in and out and changing one's own password
-  take a write; everything else (the index, the autocomplete) is refused.
+  take a write; everything else (the index, the autocomplete) is refused;
+- PUT, PATCH and DELETE are refused everywhere: the admin writes by form (POST)
+  only, and its views would answer anything else as a read.
 
 A refusal is Django's 403 page, and nothing is written.
 """
@@ -59,6 +61,8 @@ class AdminWriteGuardMiddleware:
         match = request.resolver_match
         if request.method in READ_METHODS or match is None or "admin" not in match.namespaces:
             return None
+        if request.method != "POST":
+            raise PermissionDenied("The admin takes changes by form only.")
         model_admin = model_admin_of(view)
         if model_admin is None:
             if match.url_name in OWN_ACCOUNT:
