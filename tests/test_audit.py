@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests.factories import make_development, make_evidence, make_source
 from tests.test_admin import admin_url, development_post_data
 from tests.test_importers import GOOD
-from tracker.importers import import_developments
+from tracker.interchange import import_developments
 from tracker.models import Citation, Development, DevelopmentActor, Evidence
 
 pytestmark = pytest.mark.django_db

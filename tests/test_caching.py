@@ -22,7 +22,7 @@ from django.test import override_settings
 from tests.factories import make_actor, make_development, make_evidence
 from tests.test_production import production_setting
 from tracker import progress
-from tracker.importers import import_developments
+from tracker.interchange import import_developments
 from tracker.management.commands.seed import SEED_FIXTURES
 from tracker.models import (
     Assessment,

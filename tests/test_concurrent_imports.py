@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from tests.test_importers import GOOD
-from tracker.importers import import_developments
+from tracker.interchange import import_developments
 from tracker.models import Development, Evidence
 
 pytestmark = pytest.mark.skipif(

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.factories import make_development
 from tests.test_importers import GOOD
-from tracker.importers import (
+from tracker.interchange import (
     COLUMNS,
     MAX_PROBLEMS,
     ImportFileError,

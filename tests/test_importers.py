@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from tracker.importers import ImportFileError, export_developments, import_developments
+from tracker.interchange import ImportFileError, export_developments, import_developments
 from tracker.models import Actor, Citation, Development, DevelopmentActor, Evidence, Source
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from tests.factories import make_development, make_evidence
 from tests.test_admin import admin_url
 from tests.test_admin_write_sweep import replayed_form
 from tests.test_importers import GOOD
-from tracker.importers import import_developments
+from tracker.interchange import import_developments
 from tracker.models import (
     Actor,
     Assessment,

@@ -12,7 +12,7 @@ from tests.conftest import signed_in
 from tests.factories import make_recommendation
 from tests.test_admin import admin_url, development_post_data, with_evidence
 from tests.test_importers import GOOD
-from tracker.importers import import_developments
+from tracker.interchange import import_developments
 from tracker.models import Assessment, Development, Recommendation
 from tracker.roles import EDITORS
 

@@ -413,7 +413,7 @@ def _exported_raa(title: str) -> bytes:
     """The RAA development in the import format, with a new title."""
     import io as stdio
 
-    from tracker.importers import export_developments
+    from tracker.interchange import export_developments
 
     out = stdio.StringIO()
     export_developments(out, "csv", Development.objects.filter(key=RAA))
@@ -446,7 +446,7 @@ def test_an_editors_upload_that_updates_a_published_development_is_a_proposal(
 def test_an_editors_upload_that_rewrites_a_draft_makes_them_its_author(seed, editor, reviewer):
     import io as stdio
 
-    from tracker.importers import import_developments
+    from tracker.interchange import import_developments
 
     Development.objects.filter(key=RAA).update(published=False, drafted_by=editor)
     report = import_developments(
@@ -465,7 +465,7 @@ def test_an_editors_upload_that_rewrites_a_draft_makes_them_its_author(seed, edi
 def test_command_line_imports_update_published_developments_at_once(seed):
     import io as stdio
 
-    from tracker.importers import import_developments
+    from tracker.interchange import import_developments
 
     report = import_developments(stdio.BytesIO(_exported_raa("From the command line")), "csv")
     assert (report.updated, report.proposed) == (1, 0)

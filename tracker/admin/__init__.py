@@ -24,7 +24,7 @@ from tracker.admin.proposals import (
 )
 from tracker.admin_site import could_be_id
 from tracker.audit import RestoreError, deleted_developments, restore_development
-from tracker.importers import ImportFileError, detect_format, import_developments
+from tracker.interchange import ImportFileError, detect_format, import_developments
 from tracker.models import (
     Actor,
     Assessment,

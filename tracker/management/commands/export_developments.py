@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.importers import export_developments
+from tracker.interchange import export_developments
 from tracker.models import Development
 
 

@@ -6,7 +6,7 @@ import tempfile
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.importers import ImportFileError, detect_format, import_developments
+from tracker.interchange import ImportFileError, detect_format, import_developments
 
 
 class Command(BaseCommand):

@@ -1,0 +1,101 @@
+"""The import's Validator on its own: records in, Rows or problems out, nothing written."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from tracker import dates
+from tracker.interchange import Problem, Validator
+from tracker.models import Development, DevelopmentKind, Recommendation
+
+pytestmark = pytest.mark.django_db
+
+RECORD = {
+    "key": "2023-01-11-japan-uk-raa",
+    "date": "2023-01-11",
+    "title": "Japan and the UK sign a Reciprocal Access Agreement",
+    "kind": "agreement",
+    "actors": "JP;GB",
+    "evidence": "TSU-2:advances:3",
+    "note": "Lets forces exercise in each other's country.",
+}
+
+
+@pytest.fixture
+def validator(db):
+    call_command("loaddata", "reference", verbosity=0)
+    return Validator()
+
+
+def problems_of(validator, record, line=2):
+    row, problems = validator.validate(line, record)
+    assert row is None
+    return [(problem.column, problem.message) for problem in problems]
+
+
+def test_a_good_record_becomes_a_row_with_the_reference_ids(validator):
+    row, problems = validator.validate(2, RECORD)
+
+    assert problems == []
+    assert row.line == 2
+    assert (row.key, row.keyed) == ("2023-01-11-japan-uk-raa", True)
+    assert (row.date, row.precision) == (datetime.date(2023, 1, 11), dates.DAY)
+    assert row.kind_id == DevelopmentKind.objects.get(code="agreement").pk
+    assert row.status == Development.Status.OCCURRED
+    assert row.actor_codes == ("GB", "JP")
+    tsu2 = Recommendation.objects.get(code="TSU-2").pk
+    assert row.evidence == ((tsu2, "advances", 3, RECORD["note"]),)
+    assert validator.new_countries == {"GB", "JP"}
+    assert Development.objects.count() == 0
+
+
+def test_validation_rejects_a_date_that_is_not_real(validator):
+    problems = problems_of(validator, {**RECORD, "date": "2023-02-30"})
+
+    assert problems == [("date", "'2023-02-30' is not a real date")]
+
+
+def test_validation_rejects_an_unknown_recommendation(validator):
+    problems = problems_of(validator, {**RECORD, "evidence": "TSU-9:advances"})
+
+    assert problems == [("evidence", "unknown recommendation 'TSU-9'")]
+
+
+def test_validation_rejects_an_unknown_kind_and_names_the_known_ones(validator):
+    (column, message), *others = problems_of(validator, {**RECORD, "kind": "treaty"})
+
+    assert others == []
+    assert column == "kind"
+    assert message.startswith("unknown kind 'treaty' (known: agreement, assistance, ")
+
+
+def test_validation_rejects_a_key_given_twice_and_names_the_first_line(validator):
+    first, _ = validator.validate(2, RECORD)
+    problems = problems_of(validator, {**RECORD, "title": "Another title"}, line=5)
+
+    assert first is not None
+    assert problems == [("key", "same key as the record on line 2")]
+
+
+def test_validation_rejects_two_keyless_records_of_the_same_date_and_title(validator):
+    keyless = {name: value for name, value in RECORD.items() if name != "key"}
+    validator.validate(2, keyless)
+    problems = problems_of(validator, keyless, line=3)
+
+    assert problems == [("title", "same date and title as the record on line 2")]
+
+
+def test_validation_reports_what_the_reader_found_without_checking_values(validator):
+    row, problems = validator.validate(7, {"date": "never"}, [("title", "holds a NUL")])
+
+    assert row is None
+    assert problems == [Problem(7, "title", "holds a NUL")]
+
+
+def test_the_second_pass_does_not_check_duplicates(db):
+    call_command("loaddata", "reference", verbosity=0)
+    checker = Validator(check_duplicates=False)
+
+    assert checker.validate(2, RECORD)[0] is not None
+    assert checker.validate(3, RECORD)[0] is not None

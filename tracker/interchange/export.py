@@ -1,0 +1,106 @@
+"""Exporting developments in the import's own formats, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from tracker.interchange.formats import (
+    BATCH_SIZE,
+    COLUMNS,
+    ImportFileError,
+    format_partial_date,
+    join_notes,
+)
+from tracker.models import Development
+
+
+def export_records(developments=None) -> Iterator[dict[str, Any]]:
+    """Each development (of the queryset given, else all) as a record of the import
+    format, keys in COLUMNS order. An empty queryset gives no records."""
+    if developments is None:
+        developments = Development.objects.all()
+    developments = (
+        developments.select_related("kind")
+        .prefetch_related(
+            "actors",
+            "citations__source",
+            "evidence__recommendation",
+        )
+        .order_by("date", "key")
+    )
+    for development in developments.iterator(chunk_size=BATCH_SIZE):
+        citations = sorted(development.citations.all(), key=lambda c: c.source.key)
+        first = citations[0] if citations else None
+        links = sorted(
+            (e.recommendation.code, e.stance, e.strength, e.rationale)
+            for e in development.evidence.all()
+        )
+        yield {
+            "key": development.key,
+            "date": format_partial_date(development.date, development.precision),
+            "end_date": format_partial_date(development.end_date, development.precision),
+            "title": development.title,
+            "summary": development.summary,
+            "kind": development.kind.code,
+            "status": development.status,
+            "actors": sorted(a.code for a in development.actors.all()),
+            "location": development.location,
+            "source_title": first.source.title if first else "",
+            "source_publisher": first.source.publisher if first else "",
+            "source_date": first.source.published_on.isoformat()
+            if first and first.source.published_on
+            else "",
+            "source_url": first.source.url if first else "",
+            "source_quote": first.quote if first else "",
+            "source_locator": first.locator if first else "",
+            "evidence": links,
+            "note": join_notes([(code, rationale) for code, _, _, rationale in links]),
+            "citations": citations[1:],
+        }
+
+
+def export_developments(out: IO[str], file_format: str, developments=None) -> tuple[int, int]:
+    """Write developments (a queryset; None for all, drafts included) as CSV or JSON;
+    returns (records, citations CSV had to leave out)."""
+    count = dropped = 0
+    if file_format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for record in export_records(developments):
+            count += 1
+            dropped += len(record["citations"])
+            record["actors"] = ";".join(record["actors"])
+            record["evidence"] = ";".join(
+                f"{code}:{stance}:{strength}" for code, stance, strength, _ in record["evidence"]
+            )
+            writer.writerow([record[name] for name in COLUMNS])
+        return count, dropped
+    if file_format != "json":
+        raise ImportFileError(f"Unknown format '{file_format}': use csv or json.")
+    out.write("[")
+    for record in export_records(developments):
+        extra = record.pop("citations")
+        record["evidence"] = [
+            {"recommendation": code, "stance": stance, "strength": strength, "rationale": note}
+            for code, stance, strength, note in record["evidence"]
+        ]
+        del record["note"]
+        if extra:
+            record["citations"] = [
+                {
+                    "title": c.source.title,
+                    "publisher": c.source.publisher,
+                    "date": c.source.published_on.isoformat() if c.source.published_on else "",
+                    "url": c.source.url,
+                    "quote": c.quote,
+                    "locator": c.locator,
+                }
+                for c in extra
+            ]
+        out.write(("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n")
+    return count, dropped
