@@ -32,3 +32,9 @@ def test_format_span_shows_a_date_no_finer_than_its_precision(start, end, precis
 )
 def test_truncate_moves_a_date_to_the_start_of_its_period(precision, expected):
     assert dates.truncate(D(2023, 1, 24), precision) == expected
+
+
+def test_a_day_reads_the_same_on_every_platform():
+    day = datetime.date(2023, 1, 9)
+    assert dates.format_day(day) == "9 January 2023"
+    assert dates.format_day(day, short=True) == "9 Jan 2023"

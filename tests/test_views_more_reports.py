@@ -273,3 +273,10 @@ def test_recommendation_codes_are_case_insensitive_in_addresses(reader):
 def test_snapshot_exports_say_so_in_their_name(reader):
     response = reader.get("/recommendations/TSU-2/", {"as_of": "2023-01-10", "_export": "csv"})
     assert 'filename="TSU-2-evidence-as-of-2023-01-10.csv"' in response["Content-Disposition"]
+
+
+def test_a_recommendation_code_in_lower_case_names_the_same_page_and_feed(analyst_client, seed):
+    assert analyst_client.get("/recommendations/tsu-2/").status_code == 200
+    feed = analyst_client.get("/recommendations/tsu-2/feed/")
+    assert feed.status_code == 200
+    assert b"TSU-2" in feed.content

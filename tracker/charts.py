@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from tracker import dates
+
 ADVANCES = "#0072B2"  # blue
 HINDERS = "#D55E00"  # vermilion
 NEUTRAL = "#999999"
@@ -137,7 +139,8 @@ def cumulative_net_chart(points, label: str) -> SafeString:
                 )
             )
     text = (
-        f"{label}: from {points[0].day:%-d %B %Y} to {points[-1].day:%-d %B %Y} the net score "
+        f"{label}: from {dates.format_day(points[0].day)} to {dates.format_day(points[-1].day)}"
+        " the net score "
         f"went to {previous}, ranging between {min(totals)} and {max(totals)}"
     )
     return format_html(
@@ -162,8 +165,8 @@ def cumulative_net_chart(points, label: str) -> SafeString:
         high=high,
         low=low,
         h2=height - 8,
-        start=f"{first:%-d %b %Y}",
-        end=f"{last:%-d %b %Y}",
+        start=dates.format_day(first, short=True),
+        end=dates.format_day(last, short=True),
         path="".join(path),
         line="#333333",
         marks=SafeString("".join(marks)),
@@ -255,7 +258,7 @@ def timeline_chart(lanes, label: str) -> SafeString:
                     )
     text = (
         f"{label}: {total} evidence link{'s' if total != 1 else ''} across {len(lanes)} "
-        f"recommendations from {min(days):%-d %B %Y} to {max(days):%-d %B %Y}"
+        f"recommendations from {dates.format_day(min(days))} to {dates.format_day(max(days))}"
     )
     return format_html(
         # A group, not an image: its marks are links a screen reader can reach.

@@ -43,6 +43,13 @@ def format_date(day: datetime.date, precision: str) -> str:
     return f"{day.day} {_month(day)} {day.year}"
 
 
+def format_day(day: datetime.date, short: bool = False) -> str:
+    """A day as pages write it, '9 January 2023' (or '9 Jan 2023'), on any platform
+    (strftime's '%-d' exists only in glibc)."""
+    month = day.strftime("%b") if short else _month(day)
+    return f"{day.day} {month} {day.year}"
+
+
 def format_span(start: datetime.date, end: datetime.date | None, precision: str) -> str:
     """A date or a span in its precision, sharing what both ends share.
 

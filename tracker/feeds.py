@@ -63,7 +63,7 @@ class RecommendationEvidenceFeed(Feed):
     feed_type = XmlSafeAtomFeed
 
     def get_object(self, request, code):
-        return get_object_or_404(Recommendation, code=code)
+        return get_object_or_404(Recommendation, code=code.upper())  # as the page does
 
     def title(self, obj):
         return f"Policy Recommendation Tracker: new evidence for {obj.code}"

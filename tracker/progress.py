@@ -274,7 +274,7 @@ class ScorePoint:
 
     @property
     def label(self) -> str:
-        return self.period or f"{self.day:%-d %B %Y}"
+        return self.period or dates.format_day(self.day)
 
 
 def by_month(points: list[ScorePoint]) -> list[ScorePoint]:

@@ -21,7 +21,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
-from tracker import charts, progress
+from tracker import charts, dates, progress
 from tracker.caching import cached
 from tracker.exports import FORMATS, StreamingExportMixin, export_response
 from tracker.filters import DevelopmentFilter, EvidenceFilter
@@ -67,7 +67,7 @@ def read_as_of(request) -> tuple[datetime.date | None, list[str]]:
         return None, [f"'{raw}' is not a date in the form YYYY-MM-DD; showing the latest state."]
     as_of = form.cleaned_data["as_of"]
     if as_of and as_of > timezone.localdate():
-        return None, [f"{as_of:%-d %B %Y} is in the future; showing the latest state."]
+        return None, [f"{dates.format_day(as_of)} is in the future; showing the latest state."]
     return as_of, []
 
 
@@ -112,7 +112,7 @@ def dashboard(request):
     if as_of and not any(
         item.advancing + item.hindering for f in data.frameworks for item in f.recommendations
     ):
-        notes.append(f"No evidence is dated on or before {as_of:%-d %B %Y}.")
+        notes.append(f"No evidence is dated on or before {dates.format_day(as_of)}.")
     return render(
         request,
         "tracker/dashboard.html",
@@ -336,7 +336,7 @@ def matrix(request):
         filename = f"matrix-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
         return export_response(chain([header], rows), export_format, filename)
     if as_of and not data.rows:
-        notes.append(f"No evidence is dated on or before {as_of:%-d %B %Y}.")
+        notes.append(f"No evidence is dated on or before {dates.format_day(as_of)}.")
     query = request.GET.copy()
     query.pop("_export", None)
     return render(
@@ -358,7 +358,7 @@ def timeline(request):
     as_of, notes = read_as_of(request)
     lanes = cached("timeline", lambda: progress.timeline(as_of), as_of)
     if as_of and not any(lane.total for lane in lanes):
-        notes.append(f"No evidence is dated on or before {as_of:%-d %B %Y}.")
+        notes.append(f"No evidence is dated on or before {dates.format_day(as_of)}.")
     return render(
         request,
         "tracker/timeline.html",
