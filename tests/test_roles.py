@@ -22,7 +22,7 @@ def test_migrate_creates_both_groups_with_their_permissions():
     assert not {"change_recommendation", "change_framework", "change_developmentkind"} & editors
     assert {"view_proposal", "change_proposal"} <= editors
     assert analysts == {p for p in editors if p.startswith("view_")} - {"view_proposal"}
-    assert len(analysts) == 10
+    assert len(analysts) == 11  # ten models, and the reports
 
 
 def test_ensure_roles_is_idempotent_and_repairs_drift():
@@ -63,3 +63,19 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("admin:tracker_development_changelist"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_reading_reports_is_a_permission_so_renaming_a_group_locks_nobody_out(
+    analyst_client, analyst, django_user_model
+):
+    Group.objects.filter(name=ANALYSTS).update(name="Readers")
+    assert analyst_client.get("/").status_code == 200
+    from django.contrib.auth.models import Permission
+
+    loner = django_user_model.objects.create_user("loner", password="x-long-pass-1")
+    from tests.conftest import signed_in
+
+    client = signed_in(loner)
+    assert client.get("/").status_code == 403
+    loner.user_permissions.add(Permission.objects.get(codename="view_reports"))
+    assert client.get("/").status_code == 200

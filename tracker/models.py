@@ -270,6 +270,9 @@ class Recommendation(TimeStamped):
 
     class Meta:
         ordering = ["framework", "ordinal"]
+        # Reading the reports (pages, exports, feeds) is a permission, not a group:
+        # renaming a group cannot lock its members out (tracker/roles.py grants it).
+        permissions = [("view_reports", "Can read the reports")]
         constraints = [
             models.UniqueConstraint(
                 fields=["framework", "ordinal"],

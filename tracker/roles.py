@@ -38,6 +38,8 @@ EDITOR_PERMISSIONS = {
 ANALYST_PERMISSIONS = {model: ("view",) for model in EDITOR_PERMISSIONS if model != "proposal"}
 
 ROLES = {EDITORS: EDITOR_PERMISSIONS, ANALYSTS: ANALYST_PERMISSIONS}
+# Both roles read the reports (a permission declared on Recommendation).
+READ_REPORTS = "view_reports"
 
 
 def ensure_roles(**kwargs) -> None:
@@ -46,7 +48,7 @@ def ensure_roles(**kwargs) -> None:
         group, _ = Group.objects.get_or_create(name=name)
         codenames = [
             f"{action}_{model}" for model, actions in grants.items() for action in actions
-        ]
+        ] + [READ_REPORTS]
         permissions = Permission.objects.filter(
             content_type__app_label="tracker", codename__in=codenames
         )
@@ -54,9 +56,5 @@ def ensure_roles(**kwargs) -> None:
 
 
 def can_read_reports(user) -> bool:
-    """Analysts, editors and administrators read the reports."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name__in=ROLES).exists()
+    """Whoever holds tracker.view_reports (analysts, editors) and administrators."""
+    return user.is_active and user.has_perm(f"tracker.{READ_REPORTS}")
