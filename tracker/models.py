@@ -248,6 +248,19 @@ class Framework(TimeStamped):
         return (self.code,)
 
 
+class RecommendationQuerySet(models.QuerySet):
+    def in_report_order(self):
+        """With their framework, in the order reports list them: frameworks by year and
+        code, then each in its author's order."""
+        return self.select_related("framework").order_by(
+            "framework__year", "framework__code", "ordinal"
+        )
+
+
+class RecommendationManager(CodeManager.from_queryset(RecommendationQuerySet)):
+    pass
+
+
 class Recommendation(TimeStamped):
     """One recommendation of a framework, quoted verbatim."""
 
@@ -266,7 +279,7 @@ class Recommendation(TimeStamped):
     elaboration = models.TextField(blank=True, help_text="The author's own elaboration.")
 
     history = HistoricalRecords()
-    objects = CodeManager()
+    objects = RecommendationManager()
 
     class Meta:
         ordering = ["framework", "ordinal"]

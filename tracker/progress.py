@@ -223,9 +223,7 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
     """Every framework's recommendations with their standing and evidence figures."""
     recommendations = list(
         annotate_evidence(
-            Recommendation.objects.select_related("framework").order_by(
-                "framework__year", "framework__code", "ordinal"
-            ),
+            Recommendation.objects.in_report_order(),
             as_of,
         )
     )
@@ -362,11 +360,7 @@ def actor_by_recommendation(
         )
         .order_by()
     }
-    recommendations = list(
-        Recommendation.objects.filter(pk__in=figures)
-        .select_related("framework")
-        .order_by("framework__year", "framework__code", "ordinal")
-    )
+    recommendations = list(Recommendation.objects.filter(pk__in=figures).in_report_order())
     for recommendation in recommendations:
         row = figures[recommendation.pk]
         recommendation.advancing, recommendation.hindering, recommendation.net_score = (
@@ -429,11 +423,7 @@ def _shade(net_score: int, strongest: int) -> str:
 
 def matrix(as_of: datetime.date | None = None, grouped: bool = True) -> Matrix:
     """Evidence count and net score per actor and recommendation, shaded by score."""
-    recommendations = list(
-        Recommendation.objects.select_related("framework").order_by(
-            "framework__year", "framework__code", "ordinal"
-        )
-    )
+    recommendations = list(Recommendation.objects.in_report_order())
     figures = (
         Evidence.objects.filter(counted(as_of))
         .values("development__actors", "recommendation")
@@ -510,11 +500,7 @@ def _period(month: datetime.date, months: int) -> tuple[datetime.date, datetime.
 def timeline(as_of: datetime.date | None = None) -> list[Lane]:
     """One lane per recommendation: a mark for each evidence link in time, or, when
     there are too many, counts of advancing and hindering links per period."""
-    recommendations = list(
-        Recommendation.objects.select_related("framework").order_by(
-            "framework__year", "framework__code", "ordinal"
-        )
-    )
+    recommendations = list(Recommendation.objects.in_report_order())
     lanes = {r.pk: Lane(r) for r in recommendations}
     monthly = monthly_counts(as_of, by=("recommendation_id", "stance"))
     for row in monthly:
