@@ -103,6 +103,19 @@ def analyst_client(analyst):
 
 
 @pytest.fixture
+def reader(analyst_client, seed):
+    """An analyst's client on the seed data: what the report tests read with."""
+    return analyst_client
+
+
+def downloaded(response) -> bytes:
+    """The body of a response, streamed (exports) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+@pytest.fixture
 def assert_constant_queries(django_assert_num_queries, django_assert_max_num_queries):
     """Checks that a page makes as many queries after grow() as before, both when
     its figures are computed and when they come from the cache."""

@@ -36,11 +36,6 @@ REPORTS = ("/", "/reports/matrix/", "/timeline/", "/recommendations/TSU-2/", "/a
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
-@pytest.fixture
-def reader(analyst_client, seed):
-    return analyst_client
-
-
 def pages(client) -> dict[str, bytes]:
     """Each report page as the reader sees it, less the per-request CSRF token."""
     return {url: TOKEN.sub(b"", client.get(url).content) for url in REPORTS}

@@ -25,6 +25,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import downloaded
 from tests.factories import make_actor, make_development, make_evidence, make_kind, make_source
 from tracker.models import Citation, Development, Recommendation
 
@@ -33,12 +34,6 @@ pytestmark = pytest.mark.django_db
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 MARKUP = ("<script>", "<img src=x")
-
-
-def downloaded(response) -> bytes:
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def assert_no_markup(body: bytes | str, where: str):

@@ -7,9 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from tests.conftest import signed_in
+from tests.conftest import downloaded, signed_in
 from tests.test_admin import admin_url
-from tests.test_hostile_input import downloaded
 from tracker import review
 from tracker.models import (
     Assessment,

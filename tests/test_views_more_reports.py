@@ -6,19 +6,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.conftest import downloaded
 from tests.factories import make_actor, make_development, make_evidence
-from tests.test_views_reports import downloaded
 from tracker.models import Actor, Development, Evidence, Recommendation
 from tracker.progress import MATRIX_GROUPS
 
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def reader(analyst_client, seed):
-    return analyst_client
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from tests.conftest import downloaded
 from tests.factories import make_development, make_evidence
 from tracker.models import Development, Evidence, Recommendation
 
@@ -18,17 +19,6 @@ REPORT_URLS = [
     "/developments/",
     "/recommendations/TSU-2/",
 ]
-
-
-def downloaded(response) -> bytes:
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
-
-
-@pytest.fixture
-def reader(analyst_client, seed):
-    return analyst_client
 
 
 @pytest.mark.parametrize("url", REPORT_URLS)

@@ -439,6 +439,19 @@ def search_vector():
 
 
 class DevelopmentQuerySet(PublishedQuerySet):
+    def with_links(self):
+        """With what a table row shows: the kind, the actors, and the evidence with its
+        recommendation (by code)."""
+        return self.select_related("kind").prefetch_related(
+            "actors",
+            models.Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("recommendation").order_by(
+                    "recommendation__code"
+                ),
+            ),
+        )
+
     def ranks_search(self) -> bool:
         """Whether search() ranks by relevance here (PostgreSQL) or only filters."""
         return connections[self.db].vendor == "postgresql"

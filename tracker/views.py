@@ -72,20 +72,8 @@ def read_as_of(request) -> tuple[datetime.date | None, list[str]]:
 
 
 def developments_with_links():
-    """Developments with what their table rows show: kind, actors, evidence."""
-    return (
-        Development.objects.published()
-        .select_related("kind")
-        .prefetch_related(
-            "actors",
-            Prefetch(
-                "evidence",
-                queryset=Evidence.objects.select_related("recommendation").order_by(
-                    "recommendation__code"
-                ),
-            ),
-        )
-    )
+    """Published developments with what their table rows show."""
+    return Development.objects.published().with_links()
 
 
 def recent_developments(as_of, limit=8):

@@ -8,7 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -432,20 +432,7 @@ class DevelopmentAdmin(Reviewed, ReviewsChanges, RecordsCreator, ReviewedHistory
         css = {"all": ("tracker/admin.css",)}
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("kind")
-            .prefetch_related(
-                "actors",
-                Prefetch(
-                    "evidence",
-                    queryset=Evidence.objects.select_related("recommendation").order_by(
-                        "recommendation__code"
-                    ),
-                ),
-            )
-        )
+        return super().get_queryset(request).with_links()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
