@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from tracker import dates
 from tracker.models import (
     Actor,
     Assessment,
@@ -256,7 +255,7 @@ def _describe(name: str, link: dict | None) -> str:
     return "takes part"
 
 
-def _field_text(name: str, value) -> str:
+def _field_text(value) -> str:
     if value in (None, ""):
         return "—"
     return str(value)
@@ -269,7 +268,7 @@ def differences(proposal: Proposal) -> list[Difference]:
         DEVELOPMENT_FIELDS if proposal.kind == Proposal.Kind.DEVELOPMENT else ASSESSMENT_FIELDS
     )
     rows = [
-        Difference(label, _field_text(name, before.get(name)), _field_text(name, after.get(name)))
+        Difference(label, _field_text(before.get(name)), _field_text(after.get(name)))
         for name, label in fields.items()
         if before.get(name) != after.get(name)
     ]
@@ -290,16 +289,6 @@ def differences(proposal: Proposal) -> list[Difference]:
             if old.get(code) != new.get(code)
         ]
     return rows
-
-
-def development_date_display(record: dict) -> str:
-    """A record's date as pages show it, e.g. '9–14 January 2023'."""
-    end = record.get("end_date")
-    return dates.format_span(
-        datetime.date.fromisoformat(record["date"]),
-        datetime.date.fromisoformat(end) if end else None,
-        record["precision"],
-    )
 
 
 # --- Approving and rejecting -------------------------------------------------------------
