@@ -15,11 +15,22 @@ INSTALLED_APPS, as Django's "Overriding the default admin site" describes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.options import BaseModelAdmin, IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+
+if TYPE_CHECKING:
+    # To the type checker an admin mixin is the class it is mixed into (a ModelAdmin,
+    # or for mixins of inlines too, what both share); at run time it stays a plain
+    # class, so each admin's method resolution order is what its bases say.
+    ModelAdminMixin = admin.ModelAdmin
+    BaseModelAdminMixin = BaseModelAdmin
+else:
+    ModelAdminMixin = BaseModelAdminMixin = object
 
 
 class DateCheckedChangeList(ChangeList):
@@ -43,7 +54,7 @@ def could_be_id(value) -> bool:
     return len(digits) <= len(str(LARGEST_ID)) and int(digits) <= LARGEST_ID
 
 
-class DateCheckedChangeListMixin:
+class DateCheckedChangeListMixin(ModelAdminMixin):
     """A ModelAdmin whose list answers a date past the calendar as a bad filter, and
     whose actions refuse selected ids that cannot be rows (`x`, `1x`) instead of
     handing them to the database."""
@@ -52,12 +63,13 @@ class DateCheckedChangeListMixin:
         changelist = super().get_changelist(request, **kwargs)
         return DateCheckedChangeList if changelist is ChangeList else changelist
 
-    def response_action(self, request, queryset):
+    def response_action(self, request, queryset, *args, **kwargs):
+        # *args, **kwargs: Django 6 adds `action_location`; 5.2 passes nothing more.
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
         if not all(could_be_id(value) for value in selected):
             self.message_user(request, "Those are not items of this list.", messages.WARNING)
             return None
-        return super().response_action(request, queryset)
+        return super().response_action(request, queryset, *args, **kwargs)
 
 
 class AdminSite(admin.AdminSite):

@@ -1,30 +1,41 @@
-"""The admin: where editors enter and correct the tracker's data."""
+"""The admin: where editors enter and correct the tracker's data.
+
+The ModelAdmins and their registrations live here; beside them `forms.py` (the
+development form's edit-conflict check, the upload form), `widgets.py`,
+`filters.py`, `views.py` (import and restore) and `proposals.py` (review).
+"""
 
 from __future__ import annotations
 
-from django import forms
+from typing import ClassVar
+
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
-from django.shortcuts import redirect
+from django.db.models import Count, OuterRef, Q
+from django.forms import Textarea  # `forms` here names tracker/admin/forms.py
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from tracker import review
+from tracker.admin.filters import RecommendationListFilter, StanceListFilter
+from tracker.admin.forms import (
+    AssessmentFormSet,
+    CitationFormSet,
+    DevelopmentForm,
+    EvidenceFormSet,
+    LinkEvidenceForm,
+)
 from tracker.admin.proposals import (
     PROPOSING,
     ReadersSeePublished,
     ReviewedHistory,
     ReviewsChanges,
 )
-from tracker.admin_site import could_be_id
-from tracker.audit import RestoreError, deleted_developments, restore_development
-from tracker.interchange import ImportFileError, detect_format, import_developments
+from tracker.admin.views import ImportAndRestoreViews
+from tracker.admin.widgets import SafeAutocompleteFields
+from tracker.admin_site import ModelAdminMixin
 from tracker.models import (
     Actor,
     Assessment,
@@ -34,18 +45,15 @@ from tracker.models import (
     DevelopmentKind,
     Evidence,
     Framework,
-    PendingImport,
     Recommendation,
     Source,
 )
-
-MAX_UPLOAD = 50_000_000  # bytes
 
 admin.site.site_header = "Policy Recommendation Tracker"
 admin.site.site_title = "Policy Recommendation Tracker"
 admin.site.index_title = "Data entry"
 
-SHORT_TEXTAREA = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+SHORT_TEXTAREA = {"widget": Textarea(attrs={"rows": 2, "cols": 40})}
 
 
 def starts_as_draft(instance, user) -> None:
@@ -58,11 +66,11 @@ def starts_as_draft(instance, user) -> None:
             instance.drafted_by = user
 
 
-class RecordsCreator:
+class RecordsCreator(ModelAdminMixin):
     """Remembers who created each row, on the form itself and in its inlines, and
     makes an editor's new developments and assessments drafts."""
 
-    readonly_fields = ("created_at", "updated_at", "created_by")
+    readonly_fields: ClassVar[tuple[str, ...]] = ("created_at", "updated_at", "created_by")
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -79,7 +87,7 @@ class RecordsCreator:
         super().save_formset(request, form, formset, change)
 
 
-class Reviewed:
+class Reviewed(ModelAdminMixin):
     """Admin for records that pass review: a flag and a publish action."""
 
     @admin.display(description="published", boolean=True, ordering="published")
@@ -99,94 +107,7 @@ class Reviewed:
             )
 
 
-ISO_DATE = {"input_formats": ["%Y-%m-%d"]}
-
-
-class SafeAutocomplete:
-    """Django's autocomplete widgets look up the posted ids to redraw a refused
-    form; an id that cannot be a row (':' or 2**64) would make that an error page.
-    Leave such ids out: the field's own error already says the choice is invalid."""
-
-    def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, [v for v in value if could_be_id(v)], attr)
-
-
-class SafeAutocompleteSelect(SafeAutocomplete, AutocompleteSelect):
-    pass
-
-
-class SafeAutocompleteSelectMultiple(SafeAutocomplete, AutocompleteSelectMultiple):
-    pass
-
-
-class IdChoicesField(forms.ModelMultipleChoiceField):
-    """Refuses ids that cannot be rows before asking the database (2**64 overflows it)."""
-
-    def clean(self, value):
-        for item in value or ():
-            if not could_be_id(item):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": item},
-                )
-        return super().clean(value)
-
-
-class SafeAutocompleteFields:
-    """For ModelAdmins and inlines: autocomplete fields use the safe widget."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SafeAutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-        return super().formfield_for_foreignkey(
-            db_field, request, **kwargs
-        )  # never guess between 01/02 and 02/01
-
-
-class UniqueAgainstSavedRows(forms.BaseInlineFormSet):
-    """Refuses a row that repeats one saved by someone else since the form opened.
-
-    Django checks an inline's rows against each other but not against rows
-    already in the database that the form did not show; without this the
-    database's unique constraint would answer with an error page.
-    """
-
-    unique_field = ""
-    message = ""
-
-    def clean(self):
-        super().clean()
-        if self.instance.pk is None:
-            return
-        shown = [form.instance.pk for form in self.forms if form.instance.pk]
-        saved = set(
-            self.model.objects.filter(**{self.fk.name: self.instance})
-            .exclude(pk__in=shown)
-            .values_list(self.unique_field, flat=True)
-        )
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None) or {}
-            value = data.get(self.unique_field)
-            if not data.get("DELETE") and getattr(value, "pk", value) in saved:
-                form.add_error(self.unique_field, self.message)
-
-
-class EvidenceFormSet(UniqueAgainstSavedRows):
-    unique_field = "recommendation"
-    message = "This development is already evidence for that recommendation (reload the page)."
-
-
-class CitationFormSet(UniqueAgainstSavedRows):
-    unique_field = "source"
-    message = "This source is already cited for the development (reload the page)."
-
-
-class AssessmentFormSet(UniqueAgainstSavedRows):
-    unique_field = "assessed_on"
-    message = "This recommendation already has an assessment on that date (reload the page)."
+ISO_DATE = {"input_formats": ["%Y-%m-%d"]}  # never guess between 01/02 and 02/01
 
 
 # --- Developments ---------------------------------------------------------------
@@ -210,175 +131,10 @@ class EvidenceInline(SafeAutocompleteFields, admin.TabularInline):
     formfield_overrides = {models.TextField: SHORT_TEXTAREA}
 
 
-class RecommendationListFilter(admin.SimpleListFilter):
-    """Developments that are evidence for a recommendation."""
-
-    title = "recommendation"
-    parameter_name = "recommendation"
-
-    def lookups(self, request, model_admin):
-        return [(r.code, str(r)) for r in Recommendation.objects.select_related("framework")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(
-                Exists(
-                    Evidence.objects.filter(
-                        development=OuterRef("pk"), recommendation__code=self.value()
-                    )
-                )
-            )
-        return queryset
-
-
-class StanceListFilter(admin.SimpleListFilter):
-    """Developments with evidence of a stance, for the chosen recommendation if any."""
-
-    title = "stance"
-    parameter_name = "stance"
-
-    def __init__(self, request, params, model, model_admin):
-        # Read before the base class pops this filter's own parameter.
-        recommendation = params.get(RecommendationListFilter.parameter_name)
-        self.recommendation = recommendation[-1] if isinstance(recommendation, list) else None
-        super().__init__(request, params, model, model_admin)
-
-    def lookups(self, request, model_admin):
-        return Evidence.Stance.choices
-
-    def queryset(self, request, queryset):
-        if self.value() not in Evidence.Stance.values:
-            return queryset
-        evidence = Evidence.objects.filter(development=OuterRef("pk"), stance=self.value())
-        if self.recommendation:
-            evidence = evidence.filter(recommendation__code=self.recommendation)
-        return queryset.filter(Exists(evidence))
-
-
-class LinkEvidenceForm(forms.Form):
-    """The choices an editor makes before linking many developments at once."""
-
-    recommendation = forms.ModelChoiceField(
-        queryset=Recommendation.objects.select_related("framework")
-    )
-    stance = forms.ChoiceField(choices=Evidence.Stance.choices)
-    strength = forms.TypedChoiceField(
-        choices=Evidence.Strength.choices, coerce=int, initial=Evidence.Strength.MODERATE
-    )
-    rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Stored on every new evidence link.",
-    )
-
-
-DEVELOPMENT_FIELDS = (
-    "title",
-    "key",
-    "kind",
-    "status",
-    "location",
-    "summary",
-    "date",
-    "precision",
-    "end_date",
-)
-
-
-class DevelopmentForm(forms.ModelForm):
-    # Django's admin will not put a many-to-many field with its own link model
-    # on a form; DevelopmentActor holds nothing but the pair, so a plain form
-    # field edits it (saved in DevelopmentAdmin.save_related).
-    participants = IdChoicesField(
-        label="Actors",
-        queryset=Actor.objects.all(),
-        widget=SafeAutocompleteSelectMultiple(Development._meta.get_field("actors"), admin.site),
-        help_text="Type a code or a name: JP, NATO, Italy…",
-    )
-
-    class Meta:
-        model = Development
-        fields = DEVELOPMENT_FIELDS
-
-    # When the editor opened the form: a later save by someone else is a conflict.
-    loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            self.fields["participants"].initial = self.instance.actors.all()
-            # The row as it stands now (a revert's instance is an older version).
-            self.fields["loaded_at"].initial = (
-                Development.objects.filter(pk=self.instance.pk)
-                .values_list("updated_at", flat=True)
-                .first()
-            )
-
-    def clean(self):
-        cleaned = super().clean()
-        loaded_at = cleaned.get("loaded_at")
-        if self.instance.pk is None:
-            return cleaned
-        if loaded_at is None:
-            raise forms.ValidationError(
-                "This form came without the time it was opened, so a colleague's change "
-                "since then could be overwritten. Reload the page and make your change again.",
-                code="no_token",
-            )
-        # Lock the row until this save commits, so two saves cannot both pass.
-        current = Development.objects.select_for_update().filter(pk=self.instance.pk).first()
-        if current is not None and current.updated_at > loaded_at:
-            # The version the editor saw: the last one saved by the time they opened it.
-            opened = (
-                current.history.filter(updated_at__lte=loaded_at).order_by("-history_date").first()
-            )
-            changed = [
-                str(self.fields[name].label)
-                for name in DEVELOPMENT_FIELDS
-                if opened is not None
-                and getattr(opened, f"{name}_id" if name == "kind" else name)
-                != getattr(current, f"{name}_id" if name == "kind" else name)
-            ]
-            latest = current.history.order_by("-history_date").first()
-            who = latest.history_user if latest and latest.history_user else "someone else"
-            when = timezone.localtime(current.updated_at)
-            raise forms.ValidationError(
-                f"{who} saved this development at {when:%H:%M:%S} after you opened it"
-                + (f", changing: {', '.join(changed)}" if changed else "")
-                + ". Your changes were not saved: reload the page to see theirs, then make "
-                "yours again.",
-                code="conflict",
-            )
-        return cleaned
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        help_text="CSV or JSON in the import format (README: Import format). "
-        f"At most {MAX_UPLOAD // 1_000_000} MB."
-    )
-    file_format = forms.ChoiceField(
-        label="Format",
-        choices=[("", "From the file name"), ("csv", "CSV"), ("json", "JSON")],
-        required=False,
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        upload = cleaned.get("file")
-        if upload is None:
-            return cleaned
-        if upload.size > MAX_UPLOAD:
-            self.add_error("file", f"The file is larger than {MAX_UPLOAD // 1_000_000} MB.")
-            return cleaned
-        try:
-            cleaned["file_format"] = detect_format(upload.name, cleaned.get("file_format"))
-        except ImportFileError as error:
-            self.add_error("file_format", str(error))
-        return cleaned
-
-
 @admin.register(Development)
-class DevelopmentAdmin(Reviewed, ReviewsChanges, RecordsCreator, ReviewedHistory):
+class DevelopmentAdmin(
+    ImportAndRestoreViews, Reviewed, ReviewsChanges, RecordsCreator, ReviewedHistory
+):
     list_display = (
         "date_in_precision",
         "title",
@@ -463,153 +219,6 @@ class DevelopmentAdmin(Reviewed, ReviewsChanges, RecordsCreator, ReviewedHistory
             elif formset.model is Citation:
                 record = review.with_links(record, "citations", map(review.citation_item, kept))
         return record
-
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="tracker_development_import",
-            ),
-            path(
-                "deleted/",
-                self.admin_site.admin_view(self.deleted_view),
-                name="tracker_development_deleted",
-            ),
-            *super().get_urls(),
-        ]
-
-    def deleted_view(self, request):
-        """Deleted developments, each with a button that restores it and its links."""
-        if not (self.has_add_permission(request) and self.has_view_permission(request)):
-            raise PermissionDenied
-        if request.method == "POST":
-            try:
-                history_id = request.POST.get("history_id", "")
-                if not could_be_id(history_id):
-                    raise RestoreError("There is no such deleted development.")
-                development = restore_development(
-                    int(history_id), request.user, publish=request.user.is_superuser
-                )
-            except RestoreError as error:
-                messages.error(request, str(error) or "There is no such deleted development.")
-            else:
-                self.message_user(
-                    request,
-                    f"Restored “{development.title}” with its links"
-                    + ("." if development.published else ", as a draft waiting for review."),
-                )
-                return redirect("admin:tracker_development_change", development.pk)
-        return TemplateResponse(
-            request,
-            "admin/tracker/development/deleted.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Deleted developments",
-                "opts": self.model._meta,
-                "records": deleted_developments()[:200],
-            },
-        )
-
-    def has_import_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "can_import": self.has_import_permission(request),
-        }
-        return super().changelist_view(request, extra_context)
-
-    def import_view(self, request):
-        """Upload a file, see what it would do, then confirm: one import, previewed."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import developments",
-            "opts": self.model._meta,
-        }
-        PendingImport.objects.expired().delete()
-        if request.method == "POST" and "confirm" in request.POST:
-            pending_id = request.POST.get("pending", "")
-            pending = (
-                PendingImport.objects.filter(pk=pending_id, created_by=request.user).first()
-                if could_be_id(pending_id)
-                else None
-            )
-            if pending is None:
-                messages.error(
-                    request,
-                    "This upload is no longer waiting: it was imported, or it expired after a "
-                    "day. Upload the file again.",
-                )
-                return redirect("admin:tracker_development_import")
-            report = import_developments(
-                pending.open(),
-                pending.file_format,
-                created_by=request.user,
-                expect_fingerprint=pending.fingerprint,
-                reason=f"Imported in the admin from {pending.name}",
-                publish=request.user.is_superuser,
-            )
-            if report.ok:
-                pending.delete()
-                self.message_user(request, f"Imported {pending.name}: {report.summary()}")
-                return redirect("admin:tracker_development_changelist")
-            # The data changed since the preview: show the file's effect as it is now.
-            pending.delete()
-            messages.warning(request, "The data changed since the preview; check it again.")
-            return self._preview(
-                request, context, pending.name, pending.file_format, pending.open()
-            )
-        form = ImportUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            # The upload as Django keeps it (a temporary file when large), not in memory.
-            return self._preview(
-                request, context, upload.name, form.cleaned_data["file_format"], upload
-            )
-        return TemplateResponse(
-            request, "admin/tracker/development/import.html", {**context, "form": form}
-        )
-
-    def _preview(self, request, context, name, file_format, stream):
-        """Check the file (a stream read twice) and keep it for the confirmation.
-
-        Read from its temporary file, the check holds a record at a time, and the
-        file is kept compressed (PendingImport.keep): a 50 MB upload's preview, which
-        took a worker to 225 MB, now stays near 100 MB."""
-        form = ImportUploadForm()
-        try:
-            report = import_developments(
-                stream,
-                file_format,
-                dry_run=True,
-                created_by=request.user,
-                publish=request.user.is_superuser,
-            )
-        except ImportFileError as error:
-            return TemplateResponse(
-                request,
-                "admin/tracker/development/import.html",
-                {**context, "form": form, "file_error": f"{name}: {error}"},
-            )
-        pending = None
-        if report.ok:
-            pending = PendingImport(
-                name=name,
-                file_format=file_format,
-                fingerprint=report.fingerprint,
-                created_by=request.user,
-            )
-            pending.keep(stream)
-            pending.save()
-        return TemplateResponse(
-            request,
-            "admin/tracker/development/import.html",
-            {**context, "form": form, "report": report, "pending": pending, "name": name},
-        )
 
     @admin.display(description="date", ordering="date")
     def date_in_precision(self, obj):
@@ -732,7 +341,7 @@ class RecommendationInline(admin.StackedInline):
     model = Recommendation
     extra = 0
     fields = (("code", "ordinal"), "title", "text", "elaboration")
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3})}}
 
 
 @admin.register(Framework)

@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import review
-from tracker.admin_site import could_be_id
+from tracker.admin_site import BaseModelAdminMixin, ModelAdminMixin, could_be_id
 from tracker.models import Assessment, Development, Proposal
 
 # Set on the request while an editor's change is kept as a proposal.
@@ -37,7 +37,7 @@ PROPOSING = "tracker_proposing"
 REVIEW_STATE = ("published", "published_at", "published_by_id", "created_by_id")
 
 
-class ReadersSeePublished:
+class ReadersSeePublished(BaseModelAdminMixin):
     """Who may not change a model sees only the records that passed review."""
 
     def get_queryset(self, request):
@@ -95,7 +95,7 @@ def _changelist_message(count: int) -> str:
     )
 
 
-class ReviewsChanges:
+class ReviewsChanges(ModelAdminMixin):
     """An editor's change to a published record is kept for review, not written.
 
     A subclass says what its records change (`review_target`, `proposed_record`,
@@ -213,7 +213,8 @@ class ReviewsChanges:
 
     def log_deletions(self, request, queryset):
         written = [obj for obj in queryset if not self._proposes(request, obj)]
-        return super().log_deletions(request, written) if written else None
+        # A list, as Django's own delete_view passes; the stubs allow only a QuerySet.
+        return super().log_deletions(request, written) if written else None  # type: ignore[arg-type]
 
     def delete_model(self, request, obj):
         if self._proposes(request, obj):
