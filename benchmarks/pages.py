@@ -35,7 +35,7 @@ from django.db import connection  # noqa: E402
 from django.db.models.expressions import RawSQL  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from tracker.models import Development  # noqa: E402
+from tracker.models import CHUNK_SIZE, Development  # noqa: E402
 
 BASELINE = "admin changelist, page 1"
 
@@ -160,7 +160,7 @@ def same_rows_from_values_list() -> int:
     )
     writer = csv.writer(Sink())
     written = writer.writerow(["Date", "Title", "Kind", "Status", "Actors", "Evidence"])
-    for row in rows.iterator(chunk_size=2000):
+    for row in rows.iterator(chunk_size=CHUNK_SIZE):
         written += writer.writerow(row)
     return written
 

@@ -1,7 +1,9 @@
 """Actors, matrix, timeline, feeds and the recommendation page's evidence table."""
 
 import csv
+import html
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -99,6 +101,31 @@ def test_matrix_exports_links_and_scores_per_recommendation(reader):
     nato = next(r for r in rows if r["Code"] == "NATO")
     assert (nato["TSU-3 links"], nato["TSU-3 net score"]) == ("1", "3")
     assert nato["Group"] == "Organisations"
+
+
+@pytest.mark.parametrize(
+    ("query", "group_link", "csv_link"),
+    [
+        ({}, "?group=0", "?_export=csv"),
+        (
+            {"as_of": "2023-01-10"},
+            "?as_of=2023-01-10&group=0",
+            "?as_of=2023-01-10&_export=csv",
+        ),
+        (
+            {"as_of": "2023-01-10", "group": "0"},
+            "?as_of=2023-01-10&group=1",
+            "?as_of=2023-01-10&group=0&_export=csv",
+        ),
+        # A date that is not one is left out of the link, as the page leaves it out.
+        ({"as_of": "soon"}, "?group=0", "?as_of=soon&_export=csv"),
+    ],
+)
+def test_matrix_links_keep_the_snapshot_date(reader, query, group_link, csv_link):
+    content = reader.get("/reports/matrix/", query).content.decode()
+    links = [html.unescape(link) for link in re.findall(r'<a href="(\?[^"]*)"', content)]
+    assert group_link in links
+    assert csv_link in links
 
 
 def test_timeline_has_a_lane_per_recommendation_and_a_mark_per_link(reader):

@@ -1,14 +1,18 @@
 """The analyst report pages: access, figures, snapshots, filters, exports, bad input."""
 
 import csv
+import datetime
+import html
 import io
 import json
+import re
+from urllib.parse import parse_qs
 
 import pytest
 from django.urls import reverse
 
 from tests.conftest import downloaded
-from tests.factories import make_development, make_evidence
+from tests.factories import make_development, make_evidence, make_kind
 from tracker.models import Development, Evidence, Recommendation
 
 pytestmark = pytest.mark.django_db
@@ -225,13 +229,56 @@ def test_exports_neutralise_cells_a_spreadsheet_would_run(reader):
     assert rows[1][1] == '\'=HYPERLINK("http://evil")'
 
 
-def test_the_fast_development_export_gives_what_the_table_values_give(seed):
-    from tracker.exports import table_rows
-    from tracker.tables import DevelopmentTable
-    from tracker.views import developments_with_links
+@pytest.mark.parametrize("export_format", ["csv", "json"])
+def test_the_development_export_holds_iso_dates_and_codes_of_actors_and_evidence(
+    reader, export_format
+):
+    kind = make_kind(code="export-check", name="Export check")
+    development = make_development(
+        actors=("GB", "FR", "JP"),
+        kind=kind,
+        date=datetime.date(2023, 3, 14),
+        title="Joint statement on export cells",
+        status=Development.Status.ANNOUNCED,
+    )
+    for code, stance, strength in [("TSU-3", "hinders", 3), ("TSU-1", "advances", 2)]:
+        make_evidence(
+            development=development,
+            recommendation=Recommendation.objects.get(code=code),
+            stance=stance,
+            strength=strength,
+        )
+    response = reader.get("/developments/", {"kind": "export-check", "_export": export_format})
+    content = downloaded(response).decode("utf-8-sig")
+    rows = list(
+        csv.DictReader(io.StringIO(content)) if export_format == "csv" else json.loads(content)
+    )
+    assert rows == [
+        {
+            "Date": "2023-03-14",
+            "Title": "Joint statement on export cells",
+            "Kind": "Export check",
+            "Status": "Announced",
+            "Actors": "FR;GB;JP",
+            "Evidence": "TSU-1:advances:2;TSU-3:hinders:3",
+        }
+    ]
 
-    make_evidence(development=make_development(actors=("GB", "FR", "JP")))
-    table = DevelopmentTable(developments_with_links().order_by("-date", "title", "pk"))
-    fast = list(table.export_rows())
-    assert fast == [[str(value) for value in row] for row in table_rows(table)]
-    assert len(fast) == Development.objects.count() + 1
+
+def test_export_links_keep_the_filters_and_drop_the_page(reader):
+    kind = make_kind(code="exercise")  # the seed's
+    for _ in range(30):
+        make_development(kind=kind)
+    query = {"kind": "exercise", "sort": "-date", "page": "2"}
+    content = reader.get("/developments/", query).content.decode()
+    links = re.findall(r'<a href="([^"]*_export=[^"]*)"', content)
+    assert len(links) == 3
+    for link, export_format in zip(links, ["csv", "xlsx", "json"], strict=True):
+        assert link.startswith("?")
+        assert parse_qs(html.unescape(link)[1:]) == {
+            "kind": ["exercise"],
+            "sort": ["-date"],
+            "_export": [export_format],
+        }
+    exported = json.loads(downloaded(reader.get("/developments/" + html.unescape(links[2]))))
+    assert len(exported) == Development.objects.filter(kind=kind).count() > 25

@@ -1,54 +1,43 @@
-"""Table exports that stream: CSV, JSON and XLSX of exactly the rows a table shows.
+"""Table downloads that stream: CSV, JSON and XLSX of exactly the rows a table shows.
+
+A report page's `?_export=csv|xlsx|json`; not to be confused with
+`tracker/interchange/export.py`, which writes developments in the import format.
 
 django-tables2's own export builds the whole table in memory with tablib. Here
 rows are read from the database in chunks and written out as they come, so an
-export of every development takes the same memory as an export of ten. Each
-table's `value_<column>` methods decide what a cell holds, as in django-tables2;
-a table with very many rows may give `export_rows()` that reads the same values
-faster (DevelopmentTable does).
+export of every development takes the same memory as an export of ten. A table's
+`export_rows()`, when it has one, gives its export (DevelopmentTable reads plain
+values rather than model instances, for speed); any other table's cells come from
+its `value_<column>` methods, as in django-tables2.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.encoding import force_str
+from django.views.generic import TemplateView
 from django_tables2.rows import BoundRow
 
+from tracker.models import CHUNK_SIZE
+from tracker.text import neutralise
+
+if TYPE_CHECKING:
+    # To the type checker a mixin of the report views is the view it is mixed into
+    # (as ModelAdminMixin in tracker/admin_site.py); at run time it stays a plain class.
+    TableViewMixin = TemplateView
+else:
+    TableViewMixin = object
+
 FORMATS = ("csv", "xlsx", "json")
-CHUNK_SIZE = 2000
 LINES_PER_CHUNK = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-# A spreadsheet runs a cell that begins with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-# Characters XML 1.0 (and so XLSX and Atom) cannot hold: C0 controls but tab and newlines.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def neutralise(value):
-    """Make a text cell safe for a spreadsheet: no formula, no unwritable character."""
-    if isinstance(value, str):
-        if not value.isprintable():  # a quick test first: most cells are
-            value = CONTROL_CHARACTERS.sub("", value)
-        if value.startswith(FORMULA_TRIGGERS):
-            return "'" + value
-    return value
-
-
-def rows_from(header: list[str], records: Iterable[dict]) -> Iterator[list]:
-    """Rows for export_response from dicts keyed by the header's names."""
-    yield header
-    for record in records:
-        yield [record[name] for name in header]
 
 
 def table_rows(table) -> Iterator[list]:
@@ -129,14 +118,13 @@ def export_response(rows: Iterator[list], export_format: str, filename: str):
     return response
 
 
-class StreamingExportMixin:
+class StreamingExportMixin(TableViewMixin):
     """`?_export=csv|xlsx|json` on a table view downloads its filtered, sorted rows."""
 
     export_trigger_param = "_export"
-    export_name = "table"
 
     def get_export_filename(self, export_format):
-        return f"{self.export_name}.{export_format}"
+        return f"table.{export_format}"
 
     def render_to_response(self, context, **kwargs):
         export_format = self.request.GET.get(self.export_trigger_param)
@@ -149,12 +137,3 @@ class StreamingExportMixin:
                 self.get_export_filename(export_format),
             )
         return super().render_to_response(context, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        # The page's query without paging, for export links of the same rows.
-        query = self.request.GET.copy()
-        for name in (self.export_trigger_param, "page"):
-            query.pop(name, None)
-        context["current_query"] = query.urlencode()
-        return context

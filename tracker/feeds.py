@@ -8,20 +8,21 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from tracker.exports import CONTROL_CHARACTERS
 from tracker.models import Development, Evidence, Recommendation
+from tracker.text import CONTROL_CHARACTERS
 
 
 class XmlSafeAtomFeed(Atom1Feed):
     """Atom that drops characters XML 1.0 cannot hold, instead of failing."""
 
-    def add_item(self, title, link, description, **kwargs):
+    def add_item(self, title, link, description, *args, **kwargs):
         # Atom marks the summary as HTML, which feed readers render: stored text
         # goes in escaped, so it reads as the text it is.
         super().add_item(
             CONTROL_CHARACTERS.sub("", title),
             link,
             escape(CONTROL_CHARACTERS.sub("", description or "")),
+            *args,
             **kwargs,
         )
 

@@ -23,7 +23,7 @@ from django_tables2.paginators import LazyPaginator
 
 from tracker import charts, dates, progress
 from tracker.caching import cached
-from tracker.exports import FORMATS, StreamingExportMixin, export_response
+from tracker.downloads import FORMATS, StreamingExportMixin, TableViewMixin, export_response
 from tracker.filters import DevelopmentFilter, EvidenceFilter
 from tracker.models import Actor, Assessment, Development, Evidence, Recommendation
 from tracker.roles import can_read_reports
@@ -159,7 +159,7 @@ MAX_PAGE = 1_000_000
 PAGE_NUMBER = re.compile(r"^[1-9][0-9]{0,6}\Z")  # ASCII digits only: '²' and '３' are not pages
 
 
-class ReportMixin:
+class ReportMixin(TableViewMixin):
     """A class-based report page, guarded like the function ones (see `report`)."""
 
     @classmethod
@@ -325,8 +325,6 @@ def matrix(request):
         return export_response(chain([header], rows), export_format, filename)
     if as_of and not data.rows:
         notes.append(f"No evidence is dated on or before {dates.format_day(as_of)}.")
-    query = request.GET.copy()
-    query.pop("_export", None)
     return render(
         request,
         "tracker/matrix.html",
@@ -336,7 +334,6 @@ def matrix(request):
             "matrix_keep": [] if grouped else [("group", "0")],
             "as_of": as_of,
             "notes": notes,
-            "current_query": query.urlencode(),
         },
     )
 
