@@ -6,8 +6,16 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from tracker.interchange import ImportFileError, export_developments, import_developments
-from tracker.models import Actor, Citation, Development, DevelopmentActor, Evidence, Source
+from tracker.interchange import ImportFileError, export_developments, import_developments, writer
+from tracker.models import (
+    Actor,
+    Citation,
+    Development,
+    DevelopmentActor,
+    DevelopmentKind,
+    Evidence,
+    Source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +136,27 @@ def test_dry_run_reports_what_would_happen_and_writes_nothing(reference):
     report = run(GOOD, dry_run=True)
     assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
     assert "would be created" in report.summary()
+    assert not Development.objects.exists()
+    assert not Actor.objects.filter(code="FR").exists()
+
+
+def test_reference_data_deleted_between_check_and_write_is_reported_not_a_crash(
+    reference, monkeypatch
+):
+    # The first pass runs before the import's transaction: a kind deleted meanwhile
+    # turns a checked record invalid in the second (it was an AttributeError).
+    first_pass = writer.check_records
+
+    def check_then_delete_a_kind(*args, **kwargs):
+        checked = first_pass(*args, **kwargs)
+        DevelopmentKind.objects.filter(code="exercise").delete()
+        return checked
+
+    monkeypatch.setattr(writer, "check_records", check_then_delete_a_kind)
+    report = run(GOOD)
+    assert not report.ok
+    assert [(e.line, e.column) for e in report.errors] == [(5, "kind")]
+    assert "unknown kind 'exercise'" in report.errors[0].message
     assert not Development.objects.exists()
     assert not Actor.objects.filter(code="FR").exists()
 

@@ -14,7 +14,20 @@ from tests.factories import (
     make_recommendation,
     make_source,
 )
-from tracker.models import Actor, Assessment, Citation, Development, Evidence
+from tracker.models import (
+    Actor,
+    ActorKind,
+    Assessment,
+    AssessmentStatus,
+    Citation,
+    DatePrecision,
+    Development,
+    DevelopmentStatus,
+    Evidence,
+    EvidenceStance,
+    Proposal,
+    ProposalState,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +221,23 @@ def test_dates_outside_1900_to_2100_are_refused():
     with pytest.raises(ValidationError) as error:
         development.full_clean()
     assert error.value.message_dict["date"] == ["Give a date between 1900 and 2100."]
+
+
+def test_the_choices_are_reachable_under_their_model_too():
+    assert Development.Status is DevelopmentStatus
+    assert Development.Precision is DatePrecision
+    assert Actor.Kind is ActorKind
+    assert Evidence.Stance is EvidenceStance
+    assert Assessment.Status is AssessmentStatus
+    assert Proposal.State is ProposalState
+
+
+def test_database_accepts_every_status_and_precision_the_choices_offer():
+    development = make_development()
+    for status in DevelopmentStatus.values:
+        Development.objects.filter(pk=development.pk).update(status=status)
+    for precision in DatePrecision.values:
+        Development.objects.filter(pk=development.pk).update(precision=precision)
+    assert_rejected_by_database(
+        lambda: Development.objects.filter(pk=development.pk).update(precision="week")
+    )

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from tracker import dates
 from tracker.interchange import Problem, Validator
-from tracker.models import Development, DevelopmentKind, Recommendation
+from tracker.models import Citation, Development, DevelopmentKind, Recommendation, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,76 @@ def test_the_second_pass_does_not_check_duplicates(db):
 
     assert checker.validate(2, RECORD)[0] is not None
     assert checker.validate(3, RECORD)[0] is not None
+
+
+# Each column with a limit, and the model field it is written to: the limit is the field's.
+LIMITED_COLUMNS = [
+    ("title", Development, "title"),
+    ("location", Development, "location"),
+    ("source_title", Source, "title"),
+    ("source_publisher", Source, "publisher"),
+    ("source_url", Source, "url"),
+    ("source_locator", Citation, "locator"),
+]
+
+
+def text_of_length(column, length):
+    """Text that is valid for the column otherwise (a URL where it must be one)."""
+    if column.endswith("url"):
+        start = "https://example.org/"
+        return start + "a" * (length - len(start))
+    return "x" * length
+
+
+@pytest.mark.parametrize(("column", "model", "field"), LIMITED_COLUMNS)
+def test_validation_refuses_a_value_longer_than_its_field_and_names_the_limit(
+    validator, column, model, field
+):
+    limit = model._meta.get_field(field).max_length
+    record = {**RECORD, "source_title": "A source", column: text_of_length(column, limit + 1)}
+
+    row, problems = validator.validate(2, record)
+
+    assert row is None
+    assert [str(problem) for problem in problems] == [
+        f"line 2, {column}: is {limit + 1:,} characters long; at most {limit} allowed"
+    ]
+
+
+@pytest.mark.parametrize(("column", "model", "field"), LIMITED_COLUMNS)
+def test_validation_accepts_a_value_as_long_as_its_field(validator, column, model, field):
+    limit = model._meta.get_field(field).max_length
+    record = {**RECORD, "source_title": "A source", column: text_of_length(column, limit)}
+
+    row, problems = validator.validate(2, record)
+
+    assert problems == []
+    assert row is not None
+
+
+def test_validation_refuses_a_json_citation_title_longer_than_the_sources(validator):
+    limit = Source._meta.get_field("title").max_length
+    record = {**RECORD, "citations": [{"title": "x" * (limit + 1)}]}
+
+    assert problems_of(validator, record) == [
+        ("citations.title", f"is {limit + 1:,} characters long; at most {limit} allowed")
+    ]
+
+
+def test_validation_refuses_a_key_longer_than_the_developments(validator):
+    limit = Development._meta.get_field("key").max_length
+
+    assert validator.validate(2, {**RECORD, "key": "k" * limit})[1] == []
+    [(column, message)] = problems_of(validator, {**RECORD, "key": "k" * (limit + 1)})
+    assert column == "key"
+    assert message.endswith(f"may hold only letters, digits, '-' and '_' ({limit} at most)")
+
+
+def test_a_key_made_from_a_long_title_fits_the_field(validator):
+    limit = Development._meta.get_field("key").max_length
+    keyless = {name: value for name, value in RECORD.items() if name != "key"}
+
+    row, _ = validator.validate(2, {**keyless, "title": "word " * 40})
+
+    assert row.keyed is False
+    assert 0 < len(row.key) <= limit

@@ -13,7 +13,7 @@ import io
 import re
 import shutil
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TypeVar, cast
 
 import pycountry
 from django.conf import settings
@@ -103,6 +103,10 @@ class Publishable(models.Model):
         editable=False,
         related_name="+",
     )
+    # For the type checker only: every publishable model is also TimeStamped, and
+    # django-simple-history records `_change_reason`, when set, with the next version.
+    created_by_id: int | None
+    _change_reason: str
 
     class Meta:
         abstract = True
@@ -115,7 +119,10 @@ class Publishable(models.Model):
         return user.has_perm(f"tracker.change_{self._meta.model_name}") and author != user.pk
 
 
-class PublishedQuerySet(models.QuerySet):
+_Publishable = TypeVar("_Publishable", bound=Publishable)
+
+
+class PublishedQuerySet(models.QuerySet[_Publishable]):
     def published(self):
         """Only records that passed review (what reports, exports and feeds show)."""
         return self.filter(published=True)
@@ -156,7 +163,12 @@ class ActorQuerySet(models.QuerySet):
         )
 
 
-class ActorManager(CodeManager.from_queryset(ActorQuerySet)):
+# Manager bases made by from_queryset() are named first: mypy's Django plugin
+# understands such a class when it is assigned to a name, not inline as a base.
+_ActorManagerBase = CodeManager.from_queryset(ActorQuerySet)
+
+
+class ActorManager(_ActorManagerBase):
     pass
 
 
@@ -170,14 +182,19 @@ class KeyManager(models.Manager):
 # --- Sources -----------------------------------------------------------------
 
 
+class SourceKind(models.TextChoices):
+    """What sort of publication a source is."""
+
+    NEWS = "news", "News"
+    ANALYSIS = "analysis", "Analysis"
+    OFFICIAL = "official", "Official statement"
+    REPORT = "report", "Report"
+
+
 class Source(TimeStamped):
     """Where a fact comes from: an article, a statement, a report."""
 
-    class Kind(models.TextChoices):
-        NEWS = "news", "News"
-        ANALYSIS = "analysis", "Analysis"
-        OFFICIAL = "official", "Official statement"
-        REPORT = "report", "Report"
+    Kind = SourceKind
 
     key = models.SlugField(
         max_length=100,
@@ -198,7 +215,7 @@ class Source(TimeStamped):
         ordering = ["-published_on", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["news", "analysis", "official", "report"]),
+                condition=Q(kind__in=SourceKind.values),
                 name="tracker_source_kind_valid",
             ),
         ]
@@ -262,7 +279,10 @@ class RecommendationQuerySet(models.QuerySet):
         )
 
 
-class RecommendationManager(CodeManager.from_queryset(RecommendationQuerySet)):
+_RecommendationManagerBase = CodeManager.from_queryset(RecommendationQuerySet)
+
+
+class RecommendationManager(_RecommendationManagerBase):
     pass
 
 
@@ -312,26 +332,35 @@ class Recommendation(TimeStamped):
     def natural_key(self):
         return (self.code,)
 
-    natural_key.dependencies = ["tracker.framework"]
+    natural_key.dependencies = ["tracker.framework"]  # type: ignore[attr-defined]
 
 
 # --- Actors ---------------------------------------------------------------------
 
 
+class ActorKind(models.TextChoices):
+    """A state, an international organisation or an institution."""
+
+    STATE = "state", "State"
+    ORGANISATION = "organisation", "International organisation"
+    INSTITUTION = "institution", "Institution"
+
+
+class ActorRegion(models.TextChoices):
+    """The part of the world an actor belongs to."""
+
+    EUROPE = "europe", "Europe"
+    ASIA_PACIFIC = "asia-pacific", "Asia-Pacific"
+    AMERICAS = "americas", "Americas"
+    MIDDLE_EAST_AFRICA = "middle-east-africa", "Middle East and Africa"
+    GLOBAL = "global", "Global"
+
+
 class Actor(TimeStamped):
     """A state or an organisation that takes part in developments."""
 
-    class Kind(models.TextChoices):
-        STATE = "state", "State"
-        ORGANISATION = "organisation", "International organisation"
-        INSTITUTION = "institution", "Institution"
-
-    class Region(models.TextChoices):
-        EUROPE = "europe", "Europe"
-        ASIA_PACIFIC = "asia-pacific", "Asia-Pacific"
-        AMERICAS = "americas", "Americas"
-        MIDDLE_EAST_AFRICA = "middle-east-africa", "Middle East and Africa"
-        GLOBAL = "global", "Global"
+    Kind = ActorKind
+    Region = ActorRegion
 
     code = models.CharField(
         max_length=16,
@@ -355,11 +384,11 @@ class Actor(TimeStamped):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["state", "organisation", "institution"]),
+                condition=Q(kind__in=ActorKind.values),
                 name="tracker_actor_kind_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="state") | Q(code__length=2),
+                condition=~Q(kind=ActorKind.STATE) | Q(code__length=2),
                 name="tracker_actor_state_code_alpha2",
                 violation_error_message="A state's code is its two-letter ISO code.",
             ),
@@ -399,12 +428,17 @@ class Actor(TimeStamped):
 # --- Developments ---------------------------------------------------------------
 
 
+class DevelopmentNature(models.TextChoices):
+    """Whether a kind of development is words or deeds."""
+
+    VERBAL = "verbal", "Verbal (statements, announcements, meetings)"
+    MATERIAL = "material", "Material (exercises held, agreements signed, offices opened)"
+
+
 class DevelopmentKind(models.Model):
     """Reference data: what sort of thing a development is, and its nature."""
 
-    class Nature(models.TextChoices):
-        VERBAL = "verbal", "Verbal (statements, announcements, meetings)"
-        MATERIAL = "material", "Material (exercises held, agreements signed, offices opened)"
+    Nature = DevelopmentNature
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
@@ -419,7 +453,7 @@ class DevelopmentKind(models.Model):
         verbose_name = "development kind"
         constraints = [
             models.CheckConstraint(
-                condition=Q(nature__in=["verbal", "material"]),
+                condition=Q(nature__in=DevelopmentNature.values),
                 name="tracker_developmentkind_nature_valid",
             ),
         ]
@@ -443,7 +477,7 @@ def search_vector():
     return SearchVector("title", "summary", config=SEARCH_CONFIG)
 
 
-class DevelopmentQuerySet(PublishedQuerySet):
+class DevelopmentQuerySet(PublishedQuerySet["Development"]):
     def with_links(self):
         """With what a table row shows: the kind, the actors, and the evidence with its
         recommendation (by code)."""
@@ -483,22 +517,34 @@ class DevelopmentQuerySet(PublishedQuerySet):
         )
 
 
-class DevelopmentManager(KeyManager.from_queryset(DevelopmentQuerySet)):
+_DevelopmentManagerBase = KeyManager.from_queryset(DevelopmentQuerySet)
+
+
+class DevelopmentManager(_DevelopmentManagerBase):
     pass
+
+
+class DatePrecision(models.TextChoices):
+    """How exactly a development's date is known."""
+
+    DAY = dates.DAY, "Day"
+    MONTH = dates.MONTH, "Month"
+    YEAR = dates.YEAR, "Year"
+
+
+class DevelopmentStatus(models.TextChoices):
+    """Whether a development happened, is announced, or was called off."""
+
+    OCCURRED = "occurred", "Occurred"
+    ANNOUNCED = "announced", "Announced"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Development(Publishable, TimeStamped):
     """Something that happened or was announced: a summit, an agreement, a gaffe."""
 
-    class Precision(models.TextChoices):
-        DAY = dates.DAY, "Day"
-        MONTH = dates.MONTH, "Month"
-        YEAR = dates.YEAR, "Year"
-
-    class Status(models.TextChoices):
-        OCCURRED = "occurred", "Occurred"
-        ANNOUNCED = "announced", "Announced"
-        CANCELLED = "cancelled", "Cancelled"
+    Precision = DatePrecision
+    Status = DevelopmentStatus
 
     key = models.SlugField(
         max_length=100,
@@ -546,11 +592,11 @@ class Development(Publishable, TimeStamped):
                 violation_error_message=dates.RANGE_MESSAGE,
             ),
             models.CheckConstraint(
-                condition=Q(precision__in=["day", "month", "year"]),
+                condition=Q(precision__in=DatePrecision.values),
                 name="tracker_development_precision_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["occurred", "announced", "cancelled"]),
+                condition=Q(status__in=DevelopmentStatus.values),
                 name="tracker_development_status_valid",
             ),
             models.CheckConstraint(
@@ -605,7 +651,10 @@ class LinkQuerySet(models.QuerySet):
         return self.filter(development__published=True)
 
 
-class DevelopmentActorManager(models.Manager.from_queryset(LinkQuerySet)):
+_LinkManagerBase = models.Manager.from_queryset(LinkQuerySet)
+
+
+class DevelopmentActorManager(_LinkManagerBase):
     def get_by_natural_key(self, development_key, actor_code):
         return self.get(development__key=development_key, actor__code=actor_code)
 
@@ -641,10 +690,10 @@ class DevelopmentActor(models.Model):
     def natural_key(self):
         return (*self.development.natural_key(), *self.actor.natural_key())
 
-    natural_key.dependencies = ["tracker.development", "tracker.actor"]
+    natural_key.dependencies = ["tracker.development", "tracker.actor"]  # type: ignore[attr-defined]
 
 
-class CitationManager(models.Manager.from_queryset(LinkQuerySet)):
+class CitationManager(_LinkManagerBase):
     def get_by_natural_key(self, development_key, source_key):
         return self.get(development__key=development_key, source__key=source_key)
 
@@ -680,7 +729,7 @@ class Citation(TimeStamped):
     def natural_key(self):
         return (*self.development.natural_key(), *self.source.natural_key())
 
-    natural_key.dependencies = ["tracker.development", "tracker.source"]
+    natural_key.dependencies = ["tracker.development", "tracker.source"]  # type: ignore[attr-defined]
 
 
 # --- Evidence and assessments ---------------------------------------------------
@@ -692,7 +741,7 @@ class LinkResult:
     existing: int
 
 
-class EvidenceManager(models.Manager.from_queryset(LinkQuerySet)):
+class EvidenceManager(_LinkManagerBase):
     def get_by_natural_key(self, development_key, recommendation_code):
         return self.get(development__key=development_key, recommendation__code=recommendation_code)
 
@@ -728,7 +777,7 @@ class EvidenceManager(models.Manager.from_queryset(LinkQuerySet)):
         )
         DataVersion.objects.bump()  # bulk_create sends no signals
         # Nor does it write history: give each new link its first version.
-        self.model.history.bulk_history_create(
+        Evidence.history.bulk_history_create(
             list(self.filter(recommendation=recommendation, development_id__in=new)),
             default_user=created_by,
             default_change_reason="Linked by the bulk action",
@@ -736,17 +785,26 @@ class EvidenceManager(models.Manager.from_queryset(LinkQuerySet)):
         return LinkResult(created=len(new), existing=len(existing))
 
 
+class EvidenceStance(models.TextChoices):
+    """Whether a development advances or hinders a recommendation."""
+
+    ADVANCES = "advances", "Advances"
+    HINDERS = "hinders", "Hinders"
+
+
+class EvidenceStrength(models.IntegerChoices):
+    """How much a development counts for or against a recommendation."""
+
+    WEAK = 1, "1 – weak"
+    MODERATE = 2, "2 – moderate"
+    STRONG = 3, "3 – strong"
+
+
 class Evidence(TimeStamped):
     """A development counted for or against a recommendation."""
 
-    class Stance(models.TextChoices):
-        ADVANCES = "advances", "Advances"
-        HINDERS = "hinders", "Hinders"
-
-    class Strength(models.IntegerChoices):
-        WEAK = 1, "1 – weak"
-        MODERATE = 2, "2 – moderate"
-        STRONG = 3, "3 – strong"
+    Stance = EvidenceStance
+    Strength = EvidenceStrength
 
     development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="evidence")
     recommendation = models.ForeignKey(
@@ -772,12 +830,15 @@ class Evidence(TimeStamped):
                 "recommendation.",
             ),
             models.CheckConstraint(
-                condition=Q(strength__gte=1, strength__lte=3),
+                condition=Q(
+                    strength__gte=min(EvidenceStrength.values),
+                    strength__lte=max(EvidenceStrength.values),
+                ),
                 name="tracker_evidence_strength_range",
                 violation_error_message="Strength is 1 (weak), 2 (moderate) or 3 (strong).",
             ),
             models.CheckConstraint(
-                condition=Q(stance__in=["advances", "hinders"]),
+                condition=Q(stance__in=EvidenceStance.values),
                 name="tracker_evidence_stance_valid",
             ),
             models.CheckConstraint(
@@ -796,18 +857,47 @@ class Evidence(TimeStamped):
     def natural_key(self):
         return (*self.development.natural_key(), *self.recommendation.natural_key())
 
-    natural_key.dependencies = ["tracker.development", "tracker.recommendation"]
+    natural_key.dependencies = ["tracker.development", "tracker.recommendation"]  # type: ignore[attr-defined]
 
 
-class AssessmentQuerySet(PublishedQuerySet):
+class AssessmentQuerySet(PublishedQuerySet["Assessment"]):
     def chronological(self):
         """Oldest judgement first, the order in which a stalled status looks back."""
         return self.order_by("assessed_on")
 
 
-class AssessmentManager(models.Manager.from_queryset(AssessmentQuerySet)):
+_AssessmentManagerBase = models.Manager.from_queryset(AssessmentQuerySet)
+
+
+class AssessmentManager(_AssessmentManagerBase):
     def get_by_natural_key(self, recommendation_code, assessed_on):
         return self.get(recommendation__code=recommendation_code, assessed_on=assessed_on)
+
+
+class AssessmentStatus(models.TextChoices):
+    """How far a recommendation is implemented (see Assessment)."""
+
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBSTANTIAL = "substantial", "Substantially implemented"
+    IMPLEMENTED = "implemented", "Implemented"
+    STALLED = "stalled", "Stalled"
+    NOT_IMPLEMENTED = "not_implemented", "Not implemented"
+
+
+class AssessmentReason(models.TextChoices):
+    """Why a recommendation stalled or was not implemented."""
+
+    NO_MAJORITY = "no_political_majority", "No political majority"
+    NOT_PRIORITISED = "not_prioritised", "Not prioritised"
+    CHANGED_COURSE = "changed_course", "Changed course"
+    NO_RESOURCES = "no_resources", "No resources"
+    EXTERNAL_EVENTS = "external_events", "Overtaken by external events"
+    OTHER = "other", "Other"
+
+
+# The statuses that need a reason why the recommendation stopped; no other takes one.
+STOPPED_STATUSES = [AssessmentStatus.STALLED, AssessmentStatus.NOT_IMPLEMENTED]
 
 
 class Assessment(Publishable, TimeStamped):
@@ -817,25 +907,12 @@ class Assessment(Publishable, TimeStamped):
     PolitiFact, the Open Government Partnership and the GAO.
     """
 
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        SUBSTANTIAL = "substantial", "Substantially implemented"
-        IMPLEMENTED = "implemented", "Implemented"
-        STALLED = "stalled", "Stalled"
-        NOT_IMPLEMENTED = "not_implemented", "Not implemented"
-
-    class Reason(models.TextChoices):
-        NO_MAJORITY = "no_political_majority", "No political majority"
-        NOT_PRIORITISED = "not_prioritised", "Not prioritised"
-        CHANGED_COURSE = "changed_course", "Changed course"
-        NO_RESOURCES = "no_resources", "No resources"
-        EXTERNAL_EVENTS = "external_events", "Overtaken by external events"
-        OTHER = "other", "Other"
+    Status = AssessmentStatus
+    Reason = AssessmentReason
 
     # Display percentages for progress bars; the status stays the authority.
     # A stalled recommendation keeps the percentage it had reached (None here).
-    PERCENTAGES = {
+    PERCENTAGES: dict[str, int | None] = {
         Status.NOT_STARTED: 0,
         Status.IN_PROGRESS: 25,
         Status.SUBSTANTIAL: 75,
@@ -843,7 +920,7 @@ class Assessment(Publishable, TimeStamped):
         Status.STALLED: None,
         Status.NOT_IMPLEMENTED: 0,
     }
-    NEEDS_REASON = (Status.STALLED, Status.NOT_IMPLEMENTED)
+    NEEDS_REASON = tuple(STOPPED_STATUSES)
 
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.PROTECT, related_name="assessments"
@@ -877,22 +954,13 @@ class Assessment(Publishable, TimeStamped):
                 "on that date.",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "not_started",
-                        "in_progress",
-                        "substantial",
-                        "implemented",
-                        "stalled",
-                        "not_implemented",
-                    ]
-                ),
+                condition=Q(status__in=AssessmentStatus.values),
                 name="tracker_assessment_status_valid",
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(status__in=["stalled", "not_implemented"]) & ~Q(reason="")
-                    | ~Q(status__in=["stalled", "not_implemented"]) & Q(reason="")
+                    Q(status__in=STOPPED_STATUSES) & ~Q(reason="")
+                    | ~Q(status__in=STOPPED_STATUSES) & Q(reason="")
                 ),
                 name="tracker_assessment_reason_iff_stopped",
                 violation_error_message="A stalled or not-implemented status needs a "
@@ -910,7 +978,7 @@ class Assessment(Publishable, TimeStamped):
     def natural_key(self):
         return (*self.recommendation.natural_key(), self.assessed_on.isoformat())
 
-    natural_key.dependencies = ["tracker.recommendation"]
+    natural_key.dependencies = ["tracker.recommendation"]  # type: ignore[attr-defined]
 
     def clean(self):
         if self.assessed_on and not dates.EARLIEST <= self.assessed_on <= dates.LATEST:
@@ -928,10 +996,32 @@ class Assessment(Publishable, TimeStamped):
 # --- Proposed changes to published records ---------------------------------------------
 
 
+class ProposalKind(models.TextChoices):
+    """The sort of record a proposal changes."""
+
+    DEVELOPMENT = "development", "Development"
+    ASSESSMENT = "assessment", "Assessment"
+
+
+class ProposalAction(models.TextChoices):
+    """Whether a proposal changes its record or deletes it."""
+
+    CHANGE = "change", "Change"
+    DELETE = "delete", "Deletion"
+
+
+class ProposalState(models.TextChoices):
+    """Where a proposal stands in review."""
+
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
 class ProposalQuerySet(models.QuerySet):
     def pending(self):
         """Proposals that wait for review."""
-        return self.filter(state=Proposal.State.PENDING)
+        return self.filter(state=ProposalState.PENDING)
 
 
 class Proposal(models.Model):
@@ -944,18 +1034,9 @@ class Proposal(models.Model):
     it: a development with its actors, citations and evidence, or an assessment.
     """
 
-    class Kind(models.TextChoices):
-        DEVELOPMENT = "development", "Development"
-        ASSESSMENT = "assessment", "Assessment"
-
-    class Action(models.TextChoices):
-        CHANGE = "change", "Change"
-        DELETE = "delete", "Deletion"
-
-    class State(models.TextChoices):
-        PENDING = "pending", "Waiting for review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+    Kind = ProposalKind
+    Action = ProposalAction
+    State = ProposalState
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.CHANGE)
@@ -992,17 +1073,20 @@ class Proposal(models.Model):
         verbose_name_plural = "review queue"
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["development", "assessment"]),
+                condition=Q(kind__in=ProposalKind.values),
                 name="tracker_proposal_kind_valid",
             ),
             models.CheckConstraint(
-                condition=Q(action="change", after__isnull=False)
-                | Q(action="delete", after__isnull=True),
+                condition=Q(action=ProposalAction.CHANGE, after__isnull=False)
+                | Q(action=ProposalAction.DELETE, after__isnull=True),
                 name="tracker_proposal_after_iff_change",
             ),
             models.CheckConstraint(
-                condition=Q(state="pending", reviewed_at__isnull=True)
-                | Q(state__in=["approved", "rejected"], reviewed_at__isnull=False),
+                condition=Q(state=ProposalState.PENDING, reviewed_at__isnull=True)
+                | Q(
+                    state__in=[ProposalState.APPROVED, ProposalState.REJECTED],
+                    reviewed_at__isnull=False,
+                ),
                 name="tracker_proposal_reviewed_iff_decided",
             ),
         ]
@@ -1072,7 +1156,8 @@ class PendingImport(models.Model):
 
     def open(self) -> IO[bytes]:
         """The stored file, to read (and seek back to its start) as the upload was."""
-        return gzip.GzipFile(fileobj=io.BytesIO(bytes(self.content)), mode="rb")
+        # A binary file at run time; typeshed does not declare GzipFile an IO[bytes].
+        return cast(IO[bytes], gzip.GzipFile(fileobj=io.BytesIO(bytes(self.content)), mode="rb"))
 
 
 # --- The version reports are cached under ---------------------------------------------

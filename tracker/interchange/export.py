@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from tracker.interchange.formats import (
-    BATCH_SIZE,
     COLUMNS,
     ImportFileError,
     format_partial_date,
     join_notes,
 )
-from tracker.models import Development
+from tracker.models import CHUNK_SIZE, Development
 
 
 def export_records(developments=None) -> Iterator[dict[str, Any]]:
@@ -31,7 +30,7 @@ def export_records(developments=None) -> Iterator[dict[str, Any]]:
         )
         .order_by("date", "key")
     )
-    for development in developments.iterator(chunk_size=BATCH_SIZE):
+    for development in developments.iterator(chunk_size=CHUNK_SIZE):
         citations = sorted(development.citations.all(), key=lambda c: c.source.key)
         first = citations[0] if citations else None
         links = sorted(

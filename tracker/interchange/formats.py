@@ -51,8 +51,6 @@ EVIDENCE_FIELDS = ("recommendation", "stance", "strength", "rationale")
 CITATION_FIELDS = ("title", "publisher", "date", "url", "quote", "locator")
 KNOWN_NAMES = JSON_FIELDS.union(EVIDENCE_FIELDS, CITATION_FIELDS)
 
-# Records at a time: validated and written in one batch, or exported per query.
-BATCH_SIZE = 1000
 MAX_FIELD = 100_000  # characters; a larger cell is refused, not truncated
 # Characters of a JSON record, or of a CSV line: several times the longest a valid one
 # can be, but few enough that no record can fill the memory with millions of values.
@@ -346,7 +344,9 @@ class JsonRecords:
     def _peek(self) -> str:
         """The next character that is not white space ('' at the end of the file)."""
         while True:
-            self.position = JSON_SPACE.match(self.text, self.position).end()
+            space = JSON_SPACE.match(self.text, self.position)
+            assert space is not None  # it matches everywhere, if only the empty string
+            self.position = space.end()
             if self.position < len(self.text) or not self._fill():
                 return self.text[self.position : self.position + 1]
 
@@ -504,10 +504,11 @@ def format_partial_date(day: datetime.date | None, precision: str) -> str:
 def split_notes(note: str) -> str | dict[str, str]:
     """A note for every link, or one per recommendation when each line starts '[CODE]'."""
     lines = [line for line in note.splitlines() if line.strip()]
-    if lines and all(NOTE_LINE.match(line.strip()) for line in lines):
+    matches = [match for line in lines if (match := NOTE_LINE.match(line.strip()))]
+    if lines and len(matches) == len(lines):
         notes: dict[str, str] = {}
-        for line in lines:
-            code, text = NOTE_LINE.match(line.strip()).groups()
+        for match in matches:
+            code, text = match.groups()
             notes[code.strip().upper()] = text
         return notes
     return note

@@ -32,18 +32,36 @@ from tracker.interchange.formats import (
 )
 from tracker.models import (
     Actor,
+    Citation,
     Development,
     DevelopmentKind,
-    Evidence,
+    DevelopmentStatus,
+    EvidenceStance,
+    EvidenceStrength,
     Recommendation,
+    Source,
     country_name,
 )
 
-STRENGTHS = {"1": 1, "2": 2, "3": 3}  # as CSV (and JSON, as text) gives them
+
+def _max_length(model, field: str) -> int:
+    """The most characters the model's field holds: the most a column may give for it."""
+    return model._meta.get_field(field).max_length
+
+
+KEY_LENGTH = _max_length(Development, "key")
+TITLE_LENGTH = _max_length(Development, "title")
+LOCATION_LENGTH = _max_length(Development, "location")
+SOURCE_TITLE_LENGTH = _max_length(Source, "title")
+PUBLISHER_LENGTH = _max_length(Source, "publisher")
+URL_LENGTH = _max_length(Source, "url")
+LOCATOR_LENGTH = _max_length(Citation, "locator")
+
+STRENGTHS = {str(value): value for value in EvidenceStrength.values}  # as text gives them
 MAX_RECORD_PROBLEMS = 20  # listed for one record
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}\Z")
-STATUSES = {choice.value for choice in Development.Status}
-STANCES = {choice.value for choice in Evidence.Stance}
+KEY_PATTERN = re.compile(rf"^[A-Za-z0-9_-]{{1,{KEY_LENGTH}}}\Z")
+STATUSES = set(DevelopmentStatus.values)
+STANCES = set(EvidenceStance.values)
 
 
 @dataclass(frozen=True)
@@ -162,9 +180,9 @@ class Validator:
         if check.problems:
             return None, check.all_problems()
 
-        title = check.text("title", limit=200, required=True)
+        title = check.text("title", limit=TITLE_LENGTH, required=True)
         summary = check.text("summary", limit=MAX_FIELD)
-        location = check.text("location", limit=200)
+        location = check.text("location", limit=LOCATION_LENGTH)
         date, precision, end_date = self._dates(check)
         kind_id = self._kind(check)
         status = self._status(check)
@@ -177,6 +195,7 @@ class Validator:
 
         if check.problems:
             return None, check.all_problems()
+        assert precision is not None and kind_id is not None  # else a problem was found
         self.new_countries.update(code for code in actor_codes if code not in self.actors)
         row = Row(
             line=line,
@@ -230,7 +249,7 @@ class Validator:
         return kind_id
 
     def _status(self, check: RecordCheck) -> str:
-        status = check.text("status") or Development.Status.OCCURRED
+        status = check.text("status") or DevelopmentStatus.OCCURRED
         if status not in STATUSES:
             check.problem(
                 "status", f"{quoted(status)} is not one of {', '.join(sorted(STATUSES))}"
@@ -242,10 +261,12 @@ class Validator:
         keyed = bool(key)
         if key and not KEY_PATTERN.match(key):
             check.problem(
-                "key", f"{quoted(key)} may hold only letters, digits, '-' and '_' (100 at most)"
+                "key",
+                f"{quoted(key)} may hold only letters, digits, '-' and '_' ({KEY_LENGTH} at most)",
             )
         elif not key and date and title:
-            key = slugify(f"{format_partial_date(date, precision)}-{title}")[:100].strip("-")
+            made = slugify(f"{format_partial_date(date, precision)}-{title}")
+            key = made[:KEY_LENGTH].strip("-")
         if key and self.check_duplicates:
             earlier = self.keys_seen.get(key)
             if earlier is not None:
@@ -323,12 +344,12 @@ class Validator:
         return tuple(rows)
 
     def _citation(self, get, problem, prefix) -> CitationRow | None:
-        title = get("title", limit=300)
-        publisher = get("publisher", limit=200)
-        url = get("url", limit=500)
+        title = get("title", limit=SOURCE_TITLE_LENGTH)
+        publisher = get("publisher", limit=PUBLISHER_LENGTH)
+        url = get("url", limit=URL_LENGTH)
         raw_date = get("date")
         quote = get("quote", limit=MAX_FIELD)
-        locator = get("locator", limit=100)
+        locator = get("locator", limit=LOCATOR_LENGTH)
         if not (title or publisher or url or raw_date or quote or locator):
             return None
         published_on = None
@@ -337,6 +358,7 @@ class Validator:
                 published_on, _ = parse_partial_date(raw_date)
             except ValueError as error:
                 problem(f"{prefix}date", str(error))
+        source_key: tuple
         if url:
             if not _is_http_url(url):
                 problem(f"{prefix}url", f"{quoted(url, 80)} is not an http(s) address")
@@ -353,7 +375,8 @@ class Validator:
         if not items:
             return ()
         notes = split_notes(note)
-        links, seen = [], set()
+        links = []
+        seen: set[str] = set()
         for item in items:
             link = self._evidence_link(*item, notes, seen, problem)
             if link:
@@ -420,8 +443,8 @@ def _evidence_items(value, problem) -> list[tuple[str, str, Any, str | None]]:
     return []
 
 
-def _evidence_from_text(value: str, problem) -> list[tuple[str, str, Any, None]]:
-    items = []
+def _evidence_from_text(value: str, problem) -> list[tuple[str, str, Any, str | None]]:
+    items: list[tuple[str, str, Any, str | None]] = []
     for item in value.split(";"):
         if not item.strip():
             continue
@@ -459,6 +482,6 @@ def _strength(value: Any) -> int | None:
     """1, 2 or 3, given as an integer or as the digit in text; else None (true, 2.5)."""
     if isinstance(value, str):
         return STRENGTHS.get(value.strip())
-    if type(value) is int and 1 <= value <= 3:  # not bool, a subclass of int
+    if type(value) is int and value in STRENGTHS.values():  # not bool, a subclass of int
         return value
     return None

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from tracker import review
-from tracker.interchange.formats import BATCH_SIZE, Problem, read_records
+from tracker.interchange.formats import Problem, read_records
 from tracker.interchange.validation import CitationRow, Row, Validator
 from tracker.models import (
+    CHUNK_SIZE,
     Actor,
     Citation,
     DataVersion,
@@ -108,7 +109,7 @@ class Writer:
         new = [
             Actor(
                 code=code,
-                name=country_name(code),
+                name=country_name(code) or "",  # the validator knew each code
                 kind=Actor.Kind.STATE,
                 created_at=now,
                 updated_at=now,
@@ -131,7 +132,7 @@ class Writer:
             self.sources.clear()  # a cache: memory stays flat however many sources
         urls = sorted(key[1] for key in wanted if key[0] == "url")
         titles = sorted({key[1] for key in wanted if key[0] == "title"})
-        ordering = Source._meta.ordering  # the source first() would give
+        ordering = Source._meta.ordering or ()  # the source first() would give
         for chunk in _chunks(urls, 500):
             for url, pk in (
                 Source.objects.filter(url__in=chunk).order_by(*ordering).values_list("url", "pk")
@@ -558,16 +559,27 @@ def check_records(stream: IO[bytes], file_format: str, progress=None):
     for line, record, found in read_records(stream, file_format):
         records += 1
         problems.add(*validator.validate(line, record, found)[1])
-        if progress and records % BATCH_SIZE == 0:
+        if progress and records % CHUNK_SIZE == 0:
             progress("validated", records)
     return validator, records, problems
+
+
+class _ChangedSinceChecked(Exception):
+    """A record the first pass found valid is not any more: reference data it names
+    (a kind, a recommendation, an actor) was deleted between the two passes."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
 
 
 def _rows(stream: IO[bytes], file_format: str) -> Iterator[Row]:
     """The second pass: the records as rows (the first pass found them all valid)."""
     checker = Validator(check_duplicates=False)  # the first pass did that
     for line, record, _ in read_records(stream, file_format):
-        row, _ = checker.validate(line, record)
+        row, problems = checker.validate(line, record)
+        if row is None:
+            raise _ChangedSinceChecked(problems)
         yield row
 
 
@@ -604,11 +616,14 @@ def import_developments(
         writer = Writer(dry_run=dry_run, created_by=created_by, reason=reason, publish=publish)
         writer.add_countries(validator.new_countries)
         done = 0
-        for batch in _batches(_rows(stream, file_format), BATCH_SIZE):
-            writer.write_batch(batch)
-            done += len(batch)
-            if progress:
-                progress("written" if not dry_run else "checked", done)
+        try:
+            for batch in _batches(_rows(stream, file_format), CHUNK_SIZE):
+                writer.write_batch(batch)
+                done += len(batch)
+                if progress:
+                    progress("written" if not dry_run else "checked", done)
+        except _ChangedSinceChecked as changed:
+            writer.problems.add(*changed.problems)  # reported, and the writes rolled back
         for code in sorted(validator.new_countries):
             writer.digest.update(f"country:{code}\n".encode())
         report = writer.report
