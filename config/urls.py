@@ -8,7 +8,8 @@ from django.urls import include, path
 accounts = [
     pattern
     for pattern in auth_urls.urlpatterns
-    if settings.TRACKER_SENDS_MAIL or not pattern.name.startswith("password_reset")
+    if settings.TRACKER_SENDS_MAIL
+    or not str(getattr(pattern, "name", "")).startswith("password_reset")
 ]
 
 urlpatterns = [

@@ -13,8 +13,9 @@ import datetime
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.signals import post_save
+from simple_history.utils import get_history_manager_for_model
 
 from tracker.models import Citation, Development, DevelopmentActor, Evidence
 
@@ -56,7 +57,7 @@ def first_versions_for_loaded_rows(using: str = DEFAULT_DB_ALIAS):
     their ids may have changed on the way (natural keys), so theirs are not
     matched row by row.
     """
-    loaded: dict[type, list | None] = {}
+    loaded: dict[type[models.Model], list | None] = {}
     token = _loading.set(loaded)
     try:
         yield
@@ -65,7 +66,7 @@ def first_versions_for_loaded_rows(using: str = DEFAULT_DB_ALIAS):
     for model, pks in loaded.items():
         if pks is None:
             continue
-        history = model.history.db_manager(using)
+        history = get_history_manager_for_model(model).db_manager(using)
         for start in range(0, len(pks), BATCH):
             batch = pks[start : start + BATCH]
             versioned = set(history.filter(id__in=batch).values_list("id", flat=True))

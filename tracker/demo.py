@@ -97,7 +97,7 @@ def _frameworks(rng: random.Random, seed: int) -> list[Recommendation]:
 def _countries() -> list[Actor]:
     existing = set(Actor.objects.values_list("code", flat=True))
     Actor.objects.bulk_create(
-        Actor(code=c.alpha_2, name=country_name(c.alpha_2), kind=Actor.Kind.STATE)
+        Actor(code=c.alpha_2, name=country_name(c.alpha_2) or "", kind=Actor.Kind.STATE)
         for c in pycountry.countries
         if c.alpha_2 not in existing
     )
@@ -166,7 +166,9 @@ def generate(developments: int, seed: int) -> DemoSummary:
                 )
             )
         created = Development.objects.bulk_create(batch)
-        links, citations, evidence = [], [], []
+        links: list[DevelopmentActor] = []
+        citations: list[Citation] = []
+        evidence: list[Evidence] = []
         for development in created:
             chosen = rng.sample(states, rng.randint(1, 3))
             if rng.random() < 0.3:

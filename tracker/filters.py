@@ -39,7 +39,7 @@ class DateRangeForm(forms.Form):
     """Refuses a date range that ends before it starts, instead of showing no rows."""
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         span = cleaned.get("date")
         if span and span.start and span.stop and span.start > span.stop:
             self.add_error("date", "The first date is after the second; swap them.")

@@ -16,6 +16,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -55,7 +56,7 @@ def display_percentages(history: Iterable[Assessment]) -> list[int]:
     it stalled before any progress). The status stays the authority; this is
     only how far the bar is drawn.
     """
-    percentages = []
+    percentages: list[int] = []
     previous = 0
     for assessment in history:
         percentage = Assessment.PERCENTAGES[assessment.status]
@@ -116,6 +117,9 @@ class RecommendationProgress:
     net_score: int
     last_evidence: datetime.date | None
     monthly: list[int] = field(default_factory=list)  # evidence links per month
+    # Drawn by the dashboard view (charts.py) on the figures it reads from the cache.
+    bar: str = ""
+    chart: str = ""
 
 
 @dataclass
@@ -238,7 +242,7 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
         for row in monthly_counts(as_of, since=since, by=("recommendation_id",)):
             counts[row["recommendation_id"]][row["month"]] = row["count"]
     all_months = [m for by_month in counts.values() for m in by_month]
-    months = months_between(min(all_months), last)[-MONTHS_SHOWN:] if all_months else []
+    months = months_between(min(all_months), last)[-MONTHS_SHOWN:] if last and all_months else []
 
     frameworks: dict[int, FrameworkProgress] = {}
     for recommendation in recommendations:
@@ -317,7 +321,8 @@ def top_actors(
         .annotate(links=Count("pk"), net_score=Sum(evidence_weight()))
         .order_by("-links", "-net_score", "development__actors__code")[:limit]
     )
-    actors = Actor.objects.in_bulk([row["development__actors"] for row in figures])
+    # Any: each actor gets its figures as attributes, as an annotate() would give them.
+    actors: dict[int, Any] = Actor.objects.in_bulk([row["development__actors"] for row in figures])
     result = []
     for row in figures:
         actor = actors[row["development__actors"]]
@@ -536,10 +541,10 @@ def timeline(as_of: datetime.date | None = None) -> list[Lane]:
         )
         .order_by("development__date")
     )
-    for rec_id, dev_id, day, end, precision, title, stance, strength in links:
+    for rec_id, dev_id, day, end_date, precision, title, stance, strength in links:
         lanes[rec_id].marks.append(
             TimelineMark(
-                dev_id, day, title, dates.format_span(day, end, precision), stance, strength
+                dev_id, day, title, dates.format_span(day, end_date, precision), stance, strength
             )
         )
     return list(lanes.values())

@@ -191,13 +191,15 @@ def with_link(record: dict, name: str, item: dict | None, removing: str | None =
 # --- Proposing --------------------------------------------------------------------------
 
 
-def proposes(user, record: models.Model) -> bool:
+def proposes(
+    user, record: Development | Assessment | Evidence | Citation | DevelopmentActor
+) -> bool:
     """Whether `user`'s change to `record` (a development or an assessment, or a link of
     a development) waits for review rather than going live: whether the live row is
     published, whatever the version in hand says (a revert holds an old version)."""
     if user.is_superuser:
         return False
-    target = record if hasattr(record, "published") else record.development
+    target = record if isinstance(record, Development | Assessment) else record.development
     return type(target).objects.filter(pk=target.pk, published=True).exists()
 
 
@@ -301,11 +303,16 @@ def _stamp(instance, user, reason):
 
 
 def _live_record(proposal: Proposal) -> dict | None:
+    """The record the proposal changes as it stands now; None once it is deleted."""
     if proposal.kind == Proposal.Kind.DEVELOPMENT:
-        target = Development.objects.filter(pk=proposal.development_id).first()
-        return development_record(target) if target else None
-    target = Assessment.objects.filter(pk=proposal.assessment_id).first()
-    return assessment_record(target) if target else None
+        if proposal.development_id is None:  # deleted since (the link is set to null)
+            return None
+        development = Development.objects.filter(pk=proposal.development_id).first()
+        return development_record(development) if development else None
+    if proposal.assessment_id is None:
+        return None
+    assessment = Assessment.objects.filter(pk=proposal.assessment_id).first()
+    return assessment_record(assessment) if assessment else None
 
 
 def _decide(proposal: Proposal, user, reason: str) -> Proposal:
@@ -347,17 +354,21 @@ def approve(proposal: Proposal, user, reason: str) -> Proposal:
                     "approved, or it was deleted): reject this proposal and propose it again."
                 )
             note = f"Proposal {locked.pk} by {locked.proposed_by}, approved by {user}"[:100]
+            # The live record was found just above: its id is set.
+            target: Development | Assessment
             if locked.kind == Proposal.Kind.DEVELOPMENT:
+                assert locked.development_id is not None
                 target = Development.objects.select_for_update().get(pk=locked.development_id)
-                apply = apply_development
             else:
+                assert locked.assessment_id is not None
                 target = Assessment.objects.select_for_update().get(pk=locked.assessment_id)
-                apply = apply_assessment
             if locked.after is None:
                 _stamp(target, user, note).delete()
                 setattr(locked, locked.kind, None)  # its row is gone
+            elif isinstance(target, Development):
+                apply_development(target, locked.after, user, note, author=locked.proposed_by)
             else:
-                apply(target, locked.after, user, note, author=locked.proposed_by)
+                apply_assessment(target, locked.after, user, note, author=locked.proposed_by)
             return _close(locked, Proposal.State.APPROVED, user, reason)
     except IntegrityError as error:
         raise ReviewError(f"The change breaks a rule of the data: {error}") from None

@@ -18,7 +18,7 @@ ANALYSTS = "Analysts"
 # them). What the scores rest on (frameworks, the recommendations' text, the
 # development kinds and their verbal or material weight) only administrators
 # change. A development's actors are edited on its own form.
-EDITOR_PERMISSIONS = {
+EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "development": ("view", "add", "change", "delete"),
     # Deleting a development deletes its actor links; they are edited on its form.
     "developmentactor": ("view", "delete"),
@@ -35,9 +35,14 @@ EDITOR_PERMISSIONS = {
 
 # Analysts read the reports, the exports and the published records in the admin,
 # and change nothing. Proposals are unpublished work: not theirs to read.
-ANALYST_PERMISSIONS = {model: ("view",) for model in EDITOR_PERMISSIONS if model != "proposal"}
+ANALYST_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    model: ("view",) for model in EDITOR_PERMISSIONS if model != "proposal"
+}
 
-ROLES = {EDITORS: EDITOR_PERMISSIONS, ANALYSTS: ANALYST_PERMISSIONS}
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    EDITORS: EDITOR_PERMISSIONS,
+    ANALYSTS: ANALYST_PERMISSIONS,
+}
 # Both roles read the reports (a permission declared on Recommendation).
 READ_REPORTS = "view_reports"
 
