@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.signals import post_save
 from simple_history.utils import get_history_manager_for_model
 
-from tracker.models import Citation, Development, DevelopmentActor, Evidence
+from tracker.models import CHUNK_SIZE, Citation, Development, DevelopmentActor, Evidence
 
 # Links deleted with their development are recorded within moments of it.
 CASCADE_WINDOW = datetime.timedelta(minutes=1)
@@ -30,7 +30,6 @@ class RestoreError(Exception):
 # The rows loaddata writes, by model, while `first_versions_for_loaded_rows` runs;
 # a model whose history rows come along (a backup) maps to None: its history stands.
 _loading: ContextVar[dict[type, list | None] | None] = ContextVar("tracker_loading", default=None)
-BATCH = 2000
 
 
 def _note_loaded_row(sender, instance, raw=False, **kwargs):
@@ -67,8 +66,8 @@ def first_versions_for_loaded_rows(using: str = DEFAULT_DB_ALIAS):
         if pks is None:
             continue
         history = get_history_manager_for_model(model).db_manager(using)
-        for start in range(0, len(pks), BATCH):
-            batch = pks[start : start + BATCH]
+        for start in range(0, len(pks), CHUNK_SIZE):
+            batch = pks[start : start + CHUNK_SIZE]
             versioned = set(history.filter(id__in=batch).values_list("id", flat=True))
             rows = model._default_manager.db_manager(using).filter(
                 pk__in=[pk for pk in batch if pk not in versioned]

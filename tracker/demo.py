@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tracker import dates
 from tracker.models import (
+    CHUNK_SIZE,
     Actor,
     Assessment,
     Citation,
@@ -32,7 +33,6 @@ from tracker.models import (
     country_name,
 )
 
-BATCH = 5000
 FIRST_DAY = datetime.date(2010, 1, 1)
 DAYS = 16 * 365  # developments spread over 2010-2025
 TOPICS = (
@@ -139,9 +139,9 @@ def generate(developments: int, seed: int) -> DemoSummary:
     now = timezone.now()
     evidence_total = 0
 
-    for start in range(0, developments, BATCH):
+    for start in range(0, developments, CHUNK_SIZE):
         batch = []
-        for i in range(start, min(start + BATCH, developments)):
+        for i in range(start, min(start + CHUNK_SIZE, developments)):
             precision = rng.choices(dates.PRECISIONS, weights=(85, 12, 3))[0]
             day = dates.truncate(
                 FIRST_DAY + datetime.timedelta(days=rng.randrange(DAYS)), precision

@@ -9,7 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from tracker.models import Development, Evidence, Recommendation
-from tracker.text import CONTROL_CHARACTERS
+from tracker.text import xml_text
 
 
 class XmlSafeAtomFeed(Atom1Feed):
@@ -19,9 +19,9 @@ class XmlSafeAtomFeed(Atom1Feed):
         # Atom marks the summary as HTML, which feed readers render: stored text
         # goes in escaped, so it reads as the text it is.
         super().add_item(
-            CONTROL_CHARACTERS.sub("", title),
+            xml_text(title),
             link,
-            escape(CONTROL_CHARACTERS.sub("", description or "")),
+            escape(xml_text(description or "")),
             *args,
             **kwargs,
         )
@@ -70,7 +70,7 @@ class RecommendationEvidenceFeed(Feed):
         return f"Policy Recommendation Tracker: new evidence for {obj.code}"
 
     def subtitle(self, obj):
-        return CONTROL_CHARACTERS.sub("", obj.text)
+        return xml_text(obj.text)
 
     def link(self, obj):
         return obj.get_absolute_url()

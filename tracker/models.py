@@ -42,6 +42,18 @@ code_validator = RegexValidator(
 )
 
 
+def max_length(model: type[models.Model], field: str) -> int:
+    """The most characters `model.field` holds: the one source of every text limit."""
+    length = getattr(model._meta.get_field(field), "max_length", None)
+    assert length is not None, f"{model.__name__}.{field} has no max_length"
+    return length
+
+
+def clipped(model: type[models.Model], field: str, text: str) -> str:
+    """`text` cut to what `model.field` holds (a subject line, a change reason)."""
+    return text[: max_length(model, field)]
+
+
 def country_name(alpha_2: str) -> str | None:
     """The common English name of an ISO 3166-1 alpha-2 country, or None if unknown."""
     country = pycountry.countries.get(alpha_2=alpha_2.upper()) if len(alpha_2) == 2 else None

@@ -39,6 +39,7 @@ from tracker.models import (
     Proposal,
     Recommendation,
     Source,
+    clipped,
 )
 
 DEVELOPMENT_FIELDS = {
@@ -210,10 +211,10 @@ def _propose(kind, target, before, after, user, via, action=Proposal.Action.CHAN
         kind=kind,
         action=action,
         **{kind: target},
-        subject=str(target)[:300],
+        subject=clipped(Proposal, "subject", str(target)),
         before=before,
         after=after,
-        via=via[:200],
+        via=clipped(Proposal, "via", via),
         proposed_by=user,
     )
 
@@ -353,7 +354,11 @@ def approve(proposal: Proposal, user, reason: str) -> Proposal:
                     "The record has changed since this was proposed (another change was "
                     "approved, or it was deleted): reject this proposal and propose it again."
                 )
-            note = f"Proposal {locked.pk} by {locked.proposed_by}, approved by {user}"[:100]
+            note = clipped(
+                Development.history.model,
+                "history_change_reason",
+                f"Proposal {locked.pk} by {locked.proposed_by}, approved by {user}",
+            )
             # The live record was found just above: its id is set.
             target: Development | Assessment
             if locked.kind == Proposal.Kind.DEVELOPMENT:

@@ -40,13 +40,19 @@ class ReportTable(tables.Table):
         }
 
 
-class DevelopmentTable(ReportTable):
-    date = tables.Column(
-        accessor="date_display",
-        order_by=("date", "title", "pk"),
+def date_column(development: str = "") -> tables.Column:
+    """A development's date as it reads ("January 2023"), sorted by date, then title.
+    `development` is the path to the development from the table's rows."""
+    return tables.Column(
+        accessor=f"{development}date_display",
+        order_by=(f"{development}date", f"{development}title", "pk"),
         verbose_name="Date",
         attrs={"td": {"class": "date", "data-label": "Date"}},
     )
+
+
+class DevelopmentTable(ReportTable):
+    date = date_column()
     title = tables.Column(linkify=True)
     kind = tables.Column(
         accessor="kind__name", order_by=("kind__name", "-date"), verbose_name="Kind"
@@ -108,12 +114,7 @@ class DevelopmentTable(ReportTable):
 class EvidenceTable(ReportTable):
     """A recommendation's evidence: one row per linked development."""
 
-    date = tables.Column(
-        accessor="development__date_display",
-        order_by=("development__date", "development__title", "pk"),
-        verbose_name="Date",
-        attrs={"td": {"class": "date", "data-label": "Date"}},
-    )
+    date = date_column("development__")
     development = tables.Column(
         accessor="development__title",
         verbose_name="Development",

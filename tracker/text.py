@@ -19,3 +19,8 @@ def neutralise(value):
         if value.startswith(FORMULA_TRIGGERS):
             return "'" + value
     return value
+
+
+def xml_text(value: str) -> str:
+    """Text an XML document (an Atom feed) can hold: its control characters dropped."""
+    return CONTROL_CHARACTERS.sub("", value)

@@ -41,21 +41,16 @@ from tracker.models import (
     Recommendation,
     Source,
     country_name,
+    max_length,
 )
 
-
-def _max_length(model, field: str) -> int:
-    """The most characters the model's field holds: the most a column may give for it."""
-    return model._meta.get_field(field).max_length
-
-
-KEY_LENGTH = _max_length(Development, "key")
-TITLE_LENGTH = _max_length(Development, "title")
-LOCATION_LENGTH = _max_length(Development, "location")
-SOURCE_TITLE_LENGTH = _max_length(Source, "title")
-PUBLISHER_LENGTH = _max_length(Source, "publisher")
-URL_LENGTH = _max_length(Source, "url")
-LOCATOR_LENGTH = _max_length(Citation, "locator")
+KEY_LENGTH = max_length(Development, "key")
+TITLE_LENGTH = max_length(Development, "title")
+LOCATION_LENGTH = max_length(Development, "location")
+SOURCE_TITLE_LENGTH = max_length(Source, "title")
+PUBLISHER_LENGTH = max_length(Source, "publisher")
+URL_LENGTH = max_length(Source, "url")
+LOCATOR_LENGTH = max_length(Citation, "locator")
 
 STRENGTHS = {str(value): value for value in EvidenceStrength.values}  # as text gives them
 MAX_RECORD_PROBLEMS = 20  # listed for one record
