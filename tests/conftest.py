@@ -31,7 +31,37 @@ def django_db_setup(django_db_setup, django_db_blocker):
     of every test: those that ask for it (`seed`) use it, the others start from
     empty tracker tables (`tracker_tables_start_empty`)."""
     with django_db_blocker.unblock():
+        _load_seed_if_missing()
+    _database["blocker"] = django_db_blocker
+
+
+# The database blocker, once the test database exists (see pytest_runtest_teardown).
+_database: dict = {}
+
+
+def _load_seed_if_missing() -> None:
+    if not Framework.objects.filter(code="tsuruoka-2015").exists():
         call_command("loaddata", *SEED_FIXTURES, verbosity=0)
+
+
+def _empties_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (a live server, threads) ends by emptying the database:
+    load the seed again once it has, committed, so that the tests after it find it
+    rather than each loading it in its own rolled-back transaction."""
+    result = yield
+    if _empties_the_database(item) and "blocker" in _database:
+        with _database["blocker"].unblock():
+            _load_seed_if_missing()
+    return result
 
 
 def _uses_database(request) -> bool:
@@ -61,10 +91,9 @@ def tracker_tables_start_empty(request):
 
 @pytest.fixture
 def seed(db):
-    """The seed fixtures the README's `make run` loads (loaded once per run; loaded
-    again only after a transactional test emptied the database)."""
-    if not Framework.objects.filter(code="tsuruoka-2015").exists():
-        call_command("loaddata", *SEED_FIXTURES, verbosity=0)
+    """The seed fixtures the README's `make run` loads (loaded once per run, and again
+    after each transactional test; a test that empties the tables finds it gone)."""
+    _load_seed_if_missing()
 
 
 def _staff_member(django_user_model, username, group_name):
