@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from tracker import dates
+from tracker.methodology import format_points as fmt
 
 ADVANCES = "#0072B2"  # blue
 HINDERS = "#D55E00"  # vermilion
@@ -117,7 +118,7 @@ def cumulative_net_chart(points, label: str) -> SafeString:
 
     marks = []
     for point in points:
-        title = f"{point.label}: {point.change:+d} (total {point.total})"
+        title = f"{point.label}: {fmt(point.change, signed=True)} (total {fmt(point.total)})"
         if point.change >= 0:
             marks.append(
                 format_html(
@@ -141,7 +142,7 @@ def cumulative_net_chart(points, label: str) -> SafeString:
     text = (
         f"{label}: from {dates.format_day(points[0].day)} to {dates.format_day(points[-1].day)}"
         " the net score "
-        f"went to {previous}, ranging between {min(totals)} and {max(totals)}"
+        f"went to {fmt(previous)}, ranging between {fmt(min(totals))} and {fmt(max(totals))}"
     )
     return format_html(
         '<svg class="chart cumulative" viewBox="0 0 {w} {h}" role="img" aria-label="{t}">'
@@ -162,8 +163,8 @@ def cumulative_net_chart(points, label: str) -> SafeString:
         tl=left - 6,
         ty=top + 4,
         by=height - bottom,
-        high=high,
-        low=low,
+        high=fmt(high),
+        low=fmt(low),
         h2=height - 8,
         start=dates.format_day(first, short=True),
         end=dates.format_day(last, short=True),

@@ -203,10 +203,19 @@ class SourceKind(models.TextChoices):
     REPORT = "report", "Report"
 
 
+class SourceReliability(models.TextChoices):
+    """How far a source can be trusted for the facts it reports (tracker/methodology.py)."""
+
+    PRIMARY = "primary", "A: primary official record"
+    SECONDARY = "secondary", "B: reputable secondary source"
+    UNCONFIRMED = "unconfirmed", "C: single unconfirmed report"
+
+
 class Source(TimeStamped):
     """Where a fact comes from: an article, a statement, a report."""
 
     Kind = SourceKind
+    Reliability = SourceReliability
 
     key = models.SlugField(
         max_length=100,
@@ -219,6 +228,14 @@ class Source(TimeStamped):
     published_on = models.DateField("date", null=True, blank=True)
     url = models.URLField("URL", max_length=500, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
+    reliability = models.CharField(
+        max_length=11,
+        choices=Reliability.choices,
+        default=Reliability.SECONDARY,
+        help_text="A: the government's or organisation's own record (statement, treaty "
+        "text, communiqué). B: a reputable outlet or analysis that others confirm or "
+        "that names its sources. C: one report nobody else confirms.",
+    )
 
     history = HistoricalRecords()
     objects = KeyManager()
@@ -229,6 +246,10 @@ class Source(TimeStamped):
             models.CheckConstraint(
                 condition=Q(kind__in=SourceKind.values),
                 name="tracker_source_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(reliability__in=SourceReliability.values),
+                name="tracker_source_reliability_valid",
             ),
         ]
 
@@ -545,11 +566,22 @@ class DatePrecision(models.TextChoices):
 
 
 class DevelopmentStatus(models.TextChoices):
-    """Whether a development happened, is announced, or was called off."""
+    """Whether a development happened, was announced, is only reported as planned or
+    considered, or was called off (weights: tracker/methodology.py)."""
 
     OCCURRED = "occurred", "Occurred"
     ANNOUNCED = "announced", "Announced"
+    REPORTED = "reported", "Reported (planned or considered)"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class FollowKind(models.TextChoices):
+    """How a development follows an earlier one in the same chain."""
+
+    FULFILS = "fulfils", "fulfils (does what it announced)"
+    IN_FORCE = "in_force", "brings it into force"
+    SUPERSEDES = "supersedes", "supersedes it"
+    CANCELS = "cancels", "cancels it"
 
 
 class Development(Publishable, TimeStamped):
@@ -578,6 +610,22 @@ class Development(Publishable, TimeStamped):
         null=True, blank=True, help_text="For spans, such as drills held over several days."
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OCCURRED)
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="followed_by",
+        help_text="The earlier stage this one continues (a pledge it fulfils, an agreement "
+        "it brings into force). A chain counts once, at its latest stage.",
+    )
+    follows_as = models.CharField(
+        "follows as",
+        max_length=10,
+        choices=FollowKind.choices,
+        blank=True,
+        help_text="How it follows the earlier stage.",
+    )
     kind = models.ForeignKey(DevelopmentKind, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
@@ -613,6 +661,18 @@ class Development(Publishable, TimeStamped):
             ),
             models.CheckConstraint(
                 condition=~Q(title=""), name="tracker_development_title_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=(Q(follows__isnull=True) & Q(follows_as=""))
+                | (Q(follows__isnull=False) & Q(follows_as__in=FollowKind.values)),
+                name="tracker_development_follows_with_how",
+                violation_error_message="Say how it follows the earlier development, "
+                "and only when it follows one.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(follows=models.F("pk")),
+                name="tracker_development_follows_not_itself",
+                violation_error_message="A development cannot follow itself.",
             ),
         ]
         indexes = [
@@ -653,6 +713,46 @@ class Development(Publishable, TimeStamped):
                 raise ValidationError({name: dates.RANGE_MESSAGE})
         if self.date and self.end_date and self.end_date < self.date:
             raise ValidationError({"end_date": "The end date cannot be before the start date."})
+        self.clean_chain()
+
+    def clean_chain(self):
+        """The earlier stage is earlier, and the chain does not loop back here."""
+        earlier = self.follows
+        if earlier is None:
+            if self.follows_as:
+                raise ValidationError({"follows": "Choose the development it follows."})
+            return
+        if not self.follows_as:
+            raise ValidationError({"follows_as": "Say how it follows the earlier development."})
+        if self.date and earlier.date > self.date:
+            raise ValidationError(
+                {"follows": f"It follows a later development ({earlier.date_display})."}
+            )
+        seen = {self.pk}
+        while earlier is not None:
+            if earlier.pk in seen:
+                raise ValidationError({"follows": "That would make the chain a loop."})
+            seen.add(earlier.pk)
+            earlier = earlier.follows
+
+    def chain(self) -> list[Development]:
+        """Every stage of this development's chain, earliest first (this one included)."""
+        earlier: list[Development] = []
+        stage = self.follows
+        while stage is not None and stage not in earlier and stage != self:
+            earlier.insert(0, stage)
+            stage = stage.follows
+        later: list[Development] = []
+        frontier = [self]
+        while frontier:
+            nxt = list(
+                Development.objects.filter(follows__in=frontier).exclude(
+                    pk__in=[d.pk for d in earlier + later + [self]]
+                )
+            )
+            later.extend(nxt)
+            frontier = nxt
+        return [*earlier, self, *sorted(later, key=lambda d: (d.date, d.pk))]
 
 
 class LinkQuerySet(models.QuerySet):
@@ -812,11 +912,20 @@ class EvidenceStrength(models.IntegerChoices):
     STRONG = 3, "3 – strong"
 
 
+class EvidenceConfidence(models.TextChoices):
+    """How sure the coder is that the development bears on the recommendation as coded."""
+
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
 class Evidence(TimeStamped):
     """A development counted for or against a recommendation."""
 
     Stance = EvidenceStance
     Strength = EvidenceStrength
+    Confidence = EvidenceConfidence
 
     development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="evidence")
     recommendation = models.ForeignKey(
@@ -825,6 +934,13 @@ class Evidence(TimeStamped):
     stance = models.CharField(max_length=10, choices=Stance.choices)
     strength = models.PositiveSmallIntegerField(
         choices=Strength.choices, default=Strength.MODERATE
+    )
+    confidence = models.CharField(
+        max_length=6,
+        choices=Confidence.choices,
+        default=Confidence.MEDIUM,
+        help_text="High: the sources say so in as many words. Medium: a fair reading of "
+        "them. Low: an inference others could dispute.",
     )
     rationale = models.TextField(help_text="Why this development advances or hinders it.")
 
@@ -852,6 +968,10 @@ class Evidence(TimeStamped):
             models.CheckConstraint(
                 condition=Q(stance__in=EvidenceStance.values),
                 name="tracker_evidence_stance_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=EvidenceConfidence.values),
+                name="tracker_evidence_confidence_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(rationale=""),

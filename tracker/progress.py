@@ -4,10 +4,11 @@ Everything is aggregated in SQL, a fixed number of queries whatever the data
 size. `as_of` limits every figure to developments dated and assessments made up
 to that day, so a report can be cited as it stood then.
 
-The net score weighs each evidence link by its strength (1–3) and by the nature
-of its development's kind: material developments (exercises held, agreements
-signed) count twice as much as verbal ones (statements, meetings). Advancing
-links add, hindering links subtract.
+The net score adds each counted evidence link's points: its strength weighed by
+its development's nature and status, the coder's confidence and the best source's
+reliability (tracker/methodology.py holds the rule and its weights). Advancing
+links add, hindering links subtract. A development that a later stage follows
+stops counting once that stage is dated: each chain counts once.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Exists,
     F,
+    FloatField,
     Func,
-    IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -33,19 +36,18 @@ from django.db.models import (
     When,
 )
 
-from tracker import dates
+from tracker import dates, methodology
 from tracker.models import (
     Actor,
     Assessment,
+    Citation,
     Development,
-    DevelopmentKind,
+    DevelopmentStatus,
     Evidence,
     Recommendation,
 )
 
-MATERIAL_WEIGHT = 2
 MONTHS_SHOWN = 24
-VERBAL_WEIGHT = 1
 
 
 def display_percentages(history: Iterable[Assessment]) -> list[int]:
@@ -65,36 +67,72 @@ def display_percentages(history: Iterable[Assessment]) -> list[int]:
     return percentages
 
 
+def _weight(field: str, weights: dict, default: float = 1.0) -> Case:
+    """SQL for a weight looked up by a field's value."""
+    return Case(
+        *(When(**{field: value}, then=Value(float(weight))) for value, weight in weights.items()),
+        default=Value(default),
+        output_field=FloatField(),
+    )
+
+
 def evidence_weight(prefix: str = "", development: str | None = None):
-    """SQL for one evidence link's signed, weighted contribution to the net score.
+    """SQL for one evidence link's points (methodology.points, in the database).
 
     `prefix` leads from the query's model to the evidence; `development` to the
     evidence's development (by default through the evidence).
     """
     development = f"{prefix}development__" if development is None else development
-    nature = f"{development}kind__nature"
-    weight = Case(
-        When(**{nature: DevelopmentKind.Nature.MATERIAL}, then=Value(MATERIAL_WEIGHT)),
-        default=Value(VERBAL_WEIGHT),
-        output_field=IntegerField(),
+    stance = f"{prefix}stance"
+    sign = _weight(stance, methodology.STANCE_SIGNS)
+    status = Case(
+        When(
+            **{
+                f"{development}status": DevelopmentStatus.CANCELLED,
+                stance: Evidence.Stance.HINDERS,
+            },
+            then=Value(float(methodology.CANCELLED_HINDERING_WEIGHT)),
+        ),
+        default=_weight(f"{development}status", methodology.STATUS_WEIGHTS),
+        output_field=FloatField(),
     )
-    sign = Case(
-        When(**{f"{prefix}stance": Evidence.Stance.HINDERS}, then=Value(-1)),
-        default=Value(1),
-        output_field=IntegerField(),
+    vouched = {  # the reliabilities that weigh in full
+        value for value, weight in methodology.RELIABILITY_WEIGHTS.items() if weight == 1
+    }
+    reliability = Case(
+        When(
+            Exists(
+                Citation.objects.filter(
+                    development=OuterRef(f"{development}pk"), source__reliability__in=vouched
+                )
+            ),
+            then=Value(1.0),
+        ),
+        default=Value(float(methodology.RELIABILITY_WEIGHTS[methodology.UNSOURCED])),
+        output_field=FloatField(),
     )
-    return sign * F(f"{prefix}strength") * weight
+    return (
+        sign
+        * F(f"{prefix}strength")
+        * _weight(f"{development}kind__nature", methodology.NATURE_WEIGHTS)
+        * status
+        * _weight(f"{prefix}confidence", methodology.CONFIDENCE_WEIGHTS)
+        * reliability
+    )
 
 
 def counted(as_of: datetime.date | None, development: str = "development__") -> Q:
-    """Evidence that counts: its development is published and dated by as_of.
+    """Evidence that counts: its development is published, dated by as_of, and not
+    followed by a later published stage dated by as_of (a chain counts once).
 
     `development` leads from the query's model to the development.
     """
     scope = Q(**{f"{development}published": True})
+    later = Development.objects.filter(follows=OuterRef(f"{development}pk"), published=True)
     if as_of is not None:
         scope &= Q(**{f"{development}date__lte": as_of})
-    return scope
+        later = later.filter(date__lte=as_of)
+    return scope & ~Q(Exists(later))
 
 
 @dataclass

@@ -11,8 +11,9 @@ reports, exports, feeds and cached figures need no filter of their own.
 A record is a plain dict, the same shape in `before`, `after` and the diff:
 
 - a development: its fields (dates as ISO days with their precision, the kind by
-  code), `actors` (codes), `citations` (source key, quote, locator) and
-  `evidence` (recommendation code, stance, strength, rationale), links sorted;
+  code, `follows` as the earlier stage's key), `actors` (codes), `citations`
+  (source key, quote, locator) and `evidence` (recommendation code, stance,
+  strength, rationale, confidence), links sorted;
 - an assessment: recommendation code, date, status, reason and rationale.
 
 Approval refuses a proposal whose `before` no longer matches the live record
@@ -52,6 +53,8 @@ DEVELOPMENT_FIELDS = {
     "status": "Status",
     "location": "Location",
     "summary": "Summary",
+    "follows": "Follows",
+    "follows_as": "Follows as",
 }
 ASSESSMENT_FIELDS = {
     "recommendation": "Recommendation",
@@ -65,7 +68,7 @@ ASSESSMENT_FIELDS = {
 LINKS = {
     "actors": ("Actor", "actor", ()),
     "citations": ("Citation", "source", ("quote", "locator")),
-    "evidence": ("Evidence", "recommendation", ("stance", "strength", "rationale")),
+    "evidence": ("Evidence", "recommendation", ("stance", "strength", "rationale", "confidence")),
 }
 
 
@@ -80,11 +83,23 @@ def _iso(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def record(*, date, end_date, kind: str, actors, citations, evidence, **fields) -> dict:
+def record(
+    *,
+    date,
+    end_date,
+    kind: str,
+    actors,
+    citations,
+    evidence,
+    follows: str | None = None,
+    follows_as: str = "",
+    **fields,
+) -> dict:
     """A development's record from its values: the one place its shape is made.
 
     `citations` are (source key, quote, locator) and `evidence` (recommendation
-    code, stance, strength, rationale); the other fields are named as on the model.
+    code, stance, strength, rationale, confidence); `follows` is the earlier
+    stage's key; the other fields are named as on the model.
     """
     return {
         **{name: fields[name] for name in ("key", "title", "precision", "status")},
@@ -93,6 +108,8 @@ def record(*, date, end_date, kind: str, actors, citations, evidence, **fields) 
         "kind": kind,
         "location": fields["location"],
         "summary": fields["summary"],
+        "follows": follows,
+        "follows_as": follows_as,
         "actors": sorted(actors),
         "citations": sorted(
             (
@@ -108,8 +125,9 @@ def record(*, date, end_date, kind: str, actors, citations, evidence, **fields) 
                     "stance": stance,
                     "strength": int(strength),
                     "rationale": why,
+                    "confidence": confidence,
                 }
-                for code, stance, strength, why in evidence
+                for code, stance, strength, why, confidence in evidence
             ),
             key=lambda e: e["recommendation"],
         ),
@@ -119,17 +137,25 @@ def record(*, date, end_date, kind: str, actors, citations, evidence, **fields) 
 FIELDS = ("key", "title", "date", "end_date", "precision", "status", "location", "summary")
 
 
+def _key_of(development_id: int | None) -> str | None:
+    if development_id is None:
+        return None
+    return Development.objects.values_list("key", flat=True).get(pk=development_id)
+
+
 def development_record(development: Development) -> dict:
     """The development as it stands in the database, with its links."""
     return record(
         **{name: getattr(development, name) for name in FIELDS},
+        follows=_key_of(development.follows_id),
+        follows_as=development.follows_as,
         kind=DevelopmentKind.objects.values_list("code", flat=True).get(pk=development.kind_id),
         actors=DevelopmentActor.objects.filter(development=development).values_list(
             "actor__code", flat=True
         ),
         citations=development.citations.values_list("source__key", "quote", "locator"),
         evidence=development.evidence.values_list(
-            "recommendation__code", "stance", "strength", "rationale"
+            "recommendation__code", "stance", "strength", "rationale", "confidence"
         ),
     )
 
@@ -157,6 +183,7 @@ def evidence_item(evidence: Evidence) -> dict:
         "stance": evidence.stance,
         "strength": int(evidence.strength),
         "rationale": evidence.rationale,
+        "confidence": evidence.confidence,
     }
 
 
@@ -166,6 +193,8 @@ def with_development_fields(live: dict, development: Development, actors=None) -
     development.normalise_dates()
     edited = record(
         **{name: getattr(development, name) for name in FIELDS},
+        follows=_key_of(development.follows_id),
+        follows_as=development.follows_as,
         kind=development.kind.code,
         actors=[actor.code for actor in actors] if actors is not None else live["actors"],
         citations=(),
@@ -417,6 +446,11 @@ def apply_development(development: Development, record: dict, user, reason: str,
     end = record["end_date"]
     development.end_date = datetime.date.fromisoformat(end) if end else None
     development.kind = _by_code(DevelopmentKind, [record["kind"]])[record["kind"]]
+    follows = record["follows"]
+    development.follows = (
+        _by_code(Development, [follows], field="key")[follows] if follows else None
+    )
+    development.follows_as = record["follows_as"]
     stamp(development).save()
 
     actors = _by_code(Actor, record["actors"])

@@ -10,6 +10,7 @@ import django_tables2 as tables
 from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
 
+from tracker.methodology import as_number, format_points
 from tracker.models import CHUNK_SIZE, Development, DevelopmentActor, Evidence
 
 
@@ -173,6 +174,12 @@ class ActorTable(ReportTable):
     advancing = tables.Column(verbose_name="Advancing", order_by=("advancing", "code"))
     hindering = tables.Column(verbose_name="Hindering", order_by=("hindering", "code"))
     net_score = tables.Column(verbose_name="Net score", order_by=("net_score", "code"))
+
+    def render_net_score(self, value):
+        return format_points(value)
+
+    def value_net_score(self, value):
+        return as_number(value)
 
     class Meta(ReportTable.Meta):
         order_by = ("-development_count",)

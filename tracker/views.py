@@ -22,10 +22,18 @@ from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
 from tracker import charts, dates, progress
+from tracker import methodology as codebook
 from tracker.caching import cached
 from tracker.downloads import FORMATS, StreamingExportMixin, TableViewMixin, export_response
 from tracker.filters import DevelopmentFilter, EvidenceFilter
-from tracker.models import Actor, Assessment, Development, Evidence, Recommendation
+from tracker.models import (
+    Actor,
+    Assessment,
+    Development,
+    DevelopmentKind,
+    Evidence,
+    Recommendation,
+)
 from tracker.roles import can_read_reports
 from tracker.tables import ActorTable, DevelopmentTable, EvidenceTable
 
@@ -124,8 +132,8 @@ def methodology(request):
             "statuses": [
                 (status.label, Assessment.PERCENTAGES[status]) for status in Assessment.Status
             ],
-            "material_weight": progress.MATERIAL_WEIGHT,
-            "verbal_weight": progress.VERBAL_WEIGHT,
+            "material_weight": codebook.NATURE_WEIGHTS[DevelopmentKind.Nature.MATERIAL],
+            "verbal_weight": codebook.NATURE_WEIGHTS[DevelopmentKind.Nature.VERBAL],
         },
     )
 
@@ -318,7 +326,11 @@ def matrix(request):
         ]
         rows = (
             [row.group, row.actor.code, row.actor.name]
-            + [value for cell in row.cells for value in (cell.count, cell.net_score)]
+            + [
+                value
+                for cell in row.cells
+                for value in (cell.count, codebook.as_number(cell.net_score))
+            ]
             for row in data.rows
         )
         filename = f"matrix-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
