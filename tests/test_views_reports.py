@@ -13,7 +13,15 @@ from django.urls import reverse
 
 from tests.conftest import downloaded
 from tests.factories import make_development, make_evidence, make_kind
-from tracker.models import Development, Evidence, Recommendation
+from tracker import dates, methodology, progress
+from tracker.models import (
+    Citation,
+    Development,
+    DevelopmentKind,
+    Evidence,
+    Recommendation,
+    Source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,15 +66,53 @@ def test_sign_in_page_uses_the_site_look(client):
     assert b"tracker/site.css" in response.content
 
 
-def test_dashboard_shows_each_recommendation_with_bar_and_counts(reader):
+def test_dashboard_leads_each_recommendation_with_its_verdict_on_a_ladder(reader):
     response = reader.get("/")
     content = response.content.decode()
+    assert "progress-bar" not in content  # no bar pretends to measure a category
     for recommendation in Recommendation.objects.all():
-        advancing = recommendation.evidence.filter(stance="advances").count()
+        advancing = Evidence.objects.filter(
+            progress.counted(None), recommendation=recommendation, stance="advances"
+        ).count()
         assert f'data-code="{recommendation.code}"' in content
         assert f"{advancing} advancing" in content
-    assert content.count('class="chart progress-bar"') == 3
-    assert 'aria-label="TSU-1 progress: 25%"' in content  # in progress, per the seed
+    for item in (i for f in response.context["data"].frameworks for i in f.recommendations):
+        latest = item.recommendation.assessments.published().latest("assessed_on")
+        card = content[content.index(f'data-code="{item.recommendation.code}"') :]
+        card = card[: card.index("</li>\n    \n")] if "</li>\n    \n" in card else card
+        assert latest.get_status_display() in card
+        assert progress.first_sentence(latest.rationale) in html.unescape(card)
+        assert f"assessed {dates.format_day(latest.assessed_on)}" in card
+        assert card.count('aria-current="step"') <= 1
+
+
+def test_a_stale_assessment_is_flagged_with_the_links_since_and_their_balance(reader):
+    tsu1 = Recommendation.objects.get(code="TSU-1")
+    assessed_on = tsu1.assessments.published().latest("assessed_on").assessed_on
+    kind = make_kind("exercise", nature=DevelopmentKind.Nature.MATERIAL)
+    later = make_development(kind=kind, date=assessed_on + datetime.timedelta(days=1))
+    Citation.objects.create(development=later, source=Source.objects.first())
+    make_evidence(later, tsu1, strength=3)
+    card = reader.get("/").content.decode().split('data-code="TSU-1"')[1]
+    assert "1 link since this assessment, balance +6" in card
+
+
+@pytest.mark.parametrize("export_format", ["csv", "json"])
+def test_the_dashboard_exports_one_row_per_recommendation(reader, export_format):
+    response = reader.get(f"/?_export={export_format}")
+    assert response.status_code == 200
+    body = downloaded(response).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body))) if export_format == "csv" else json.loads(body)
+    data = reader.get("/").context["data"]
+    items = [i for f in data.frameworks for i in f.recommendations]
+    assert [row["Code"] for row in rows] == [i.recommendation.code for i in items]
+    for row, item in zip(rows, items, strict=True):
+        assert row["Framework"] == "tsuruoka-2015"
+        assert row["Status"] == item.standing.status
+        assert row["Status date"] == item.standing.assessed_on.isoformat()
+        assert str(row["Advancing"]) == str(item.advancing)
+        assert str(row["Balance"]) == str(methodology.as_number(item.net_score))
+        assert "Links since assessment" in row
 
 
 def test_dashboard_net_score_weighs_material_evidence_double(reader):

@@ -34,6 +34,14 @@ from tracker.models import (
 )
 
 FIRST_DAY = datetime.date(2010, 1, 1)
+# How often each status comes up, in percent.
+STATUS_SHARES = {
+    Development.Status.OCCURRED: 82,
+    Development.Status.ANNOUNCED: 12,
+    Development.Status.REPORTED: 3,
+    Development.Status.CANCELLED: 3,
+}
+STATUSES, STATUS_WEIGHTS = list(STATUS_SHARES), list(STATUS_SHARES.values())
 DAYS = 16 * 365  # developments spread over 2010-2025
 TOPICS = (
     "maritime security",
@@ -156,7 +164,9 @@ def generate(developments: int, seed: int) -> DemoSummary:
                     date=day,
                     precision=precision,
                     end_date=end,
-                    status=rng.choices(Development.Status.values, weights=(85, 12, 3))[0],
+                    status=rng.choices(list(STATUS_SHARES), weights=list(STATUS_SHARES.values()))[
+                        0
+                    ],
                     kind=rng.choice(kinds),
                     title=f"Partners {verb} {topic} (#{i})",
                     summary=f"Synthetic development {i} about {topic}.",

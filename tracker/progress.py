@@ -14,8 +14,9 @@ stops counting once that stage is dated: each chain counts once.
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -40,10 +42,12 @@ from tracker import dates, methodology
 from tracker.models import (
     Actor,
     Assessment,
+    AssessmentStatus,
     Citation,
     Development,
     DevelopmentStatus,
     Evidence,
+    Framework,
     Recommendation,
 )
 
@@ -135,15 +139,48 @@ def counted(as_of: datetime.date | None, development: str = "development__") -> 
     return scope & ~Q(Exists(later))
 
 
+# The statuses that are steps towards implementation, in order; stalled and not
+# implemented stand off the ladder, at the step last reached.
+LADDER = (
+    AssessmentStatus.NOT_STARTED,
+    AssessmentStatus.IN_PROGRESS,
+    AssessmentStatus.SUBSTANTIAL,
+    AssessmentStatus.IMPLEMENTED,
+)
+
+
+def first_sentence(text: str) -> str:
+    """The rationale's first sentence, for a card (the whole is on the page)."""
+    text = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return match.group(1) if match else text
+
+
 @dataclass
 class Standing:
-    """A recommendation's current assessment, as the progress bar shows it."""
+    """A recommendation's current assessment: the verdict reports lead with."""
 
     status: str | None = None
     status_label: str = "Not yet assessed"
     assessed_on: datetime.date | None = None
     percentage: int = 0
     reason_label: str = ""
+    assessor: str = ""
+    rationale_lead: str = ""
+    reached: str | None = None  # the ladder's step last reached
+
+    @property
+    def ladder(self) -> list[tuple[str, str, bool]]:
+        """Each step of the ladder: (status, label, whether it is the one reached)."""
+        return [(step, step.label, step == self.reached) for step in LADDER]
+
+    @property
+    def reached_label(self) -> str:
+        return AssessmentStatus(self.reached).label if self.reached else ""
+
+    @property
+    def off_ladder(self) -> bool:
+        return self.status is not None and self.status not in LADDER
 
 
 @dataclass
@@ -152,8 +189,10 @@ class RecommendationProgress:
     standing: Standing
     advancing: int
     hindering: int
-    net_score: int
+    net_score: float
     last_evidence: datetime.date | None
+    links_since_assessment: int = 0
+    balance_since_assessment: float = 0
     monthly: list[int] = field(default_factory=list)  # evidence links per month
     # Drawn by the dashboard view (charts.py) on the figures it reads from the cache.
     bar: str = ""
@@ -162,7 +201,7 @@ class RecommendationProgress:
 
 @dataclass
 class FrameworkProgress:
-    framework: object
+    framework: Framework
     recommendations: list[RecommendationProgress]
 
 
@@ -180,6 +219,7 @@ def standings(
     assessments = (
         Assessment.objects.published()
         .filter(recommendation__in=recommendations)
+        .select_related("drafted_by", "created_by")
         .order_by("recommendation_id", "assessed_on")
     )
     if as_of is not None:
@@ -187,28 +227,99 @@ def standings(
     histories: dict[int, list[Assessment]] = defaultdict(list)
     for assessment in assessments:
         histories[assessment.recommendation_id].append(assessment)
-    result = {}
-    for recommendation_id, history in histories.items():
-        latest = history[-1]
-        result[recommendation_id] = Standing(
-            status=latest.status,
-            status_label=latest.get_status_display(),
-            assessed_on=latest.assessed_on,
-            percentage=display_percentages(history)[-1],
-            reason_label=latest.get_reason_display() if latest.reason else "",
-        )
-    return result
+    return {
+        recommendation_id: standing_of(history) for recommendation_id, history in histories.items()
+    }
+
+
+def standing_of(history: list[Assessment]) -> Standing:
+    """The standing a recommendation's assessments (oldest first) give it."""
+    if not history:
+        return Standing()
+    latest = history[-1]
+    author = latest.drafted_by or latest.created_by
+    return Standing(
+        status=latest.status,
+        status_label=latest.get_status_display(),
+        assessed_on=latest.assessed_on,
+        percentage=display_percentages(history)[-1],
+        reason_label=latest.get_reason_display() if latest.reason else "",
+        assessor=(author.get_full_name() or author.get_username()) if author else "",
+        rationale_lead=first_sentence(latest.rationale),
+        reached=next((a.status for a in reversed(history) if a.status in LADDER), None),
+    )
+
+
+def latest_assessment_date(as_of: datetime.date | None) -> Subquery:
+    """SQL for the date of a recommendation's latest published assessment by as_of."""
+    assessments = Assessment.objects.published().filter(recommendation=OuterRef("pk"))
+    if as_of is not None:
+        assessments = assessments.filter(assessed_on__lte=as_of)
+    return Subquery(assessments.order_by("-assessed_on").values("assessed_on")[:1])
 
 
 def annotate_evidence(recommendations: QuerySet, as_of: datetime.date | None) -> QuerySet:
-    """Add advancing/hindering counts, net score and last evidence date per row."""
+    """Add advancing/hindering counts, net score and last evidence date per row, and
+    the links dated after the latest assessment with their balance (its staleness)."""
     scope = counted(as_of, "evidence__development__")
+    since = scope & Q(evidence__development__date__gt=latest_assessment_date(as_of))
     return recommendations.annotate(
+        links_since_assessment=Count("evidence", filter=since),
+        balance_since_assessment=Sum(evidence_weight("evidence__"), filter=since, default=0),
         advancing=Count("evidence", filter=scope & Q(evidence__stance=Evidence.Stance.ADVANCES)),
         hindering=Count("evidence", filter=scope & Q(evidence__stance=Evidence.Stance.HINDERS)),
         net_score=Sum(evidence_weight("evidence__"), filter=scope, default=0),
         last_evidence=Max("evidence__development__date", filter=scope),
     )
+
+
+def recommendation_progress(
+    recommendation: Recommendation, history: list[Assessment], as_of: datetime.date | None
+) -> RecommendationProgress:
+    """One recommendation's verdict (from its assessments by as_of, oldest first) and
+    evidence figures, as its dashboard card has them."""
+    figures = annotate_evidence(Recommendation.objects.filter(pk=recommendation.pk), as_of).get()
+    return RecommendationProgress(
+        recommendation=recommendation,
+        standing=standing_of(history),
+        advancing=figures.advancing,
+        hindering=figures.hindering,
+        net_score=figures.net_score,
+        last_evidence=figures.last_evidence,
+        links_since_assessment=figures.links_since_assessment,
+        balance_since_assessment=figures.balance_since_assessment,
+    )
+
+
+def dashboard_rows(data: Dashboard) -> Iterator[list]:
+    """The dashboard's figures for a download: a header, then one row per recommendation."""
+    yield [
+        "Framework",
+        "Code",
+        "Title",
+        "Status",
+        "Status date",
+        "Advancing",
+        "Hindering",
+        "Balance",
+        "Links since assessment",
+        "Balance since assessment",
+    ]
+    for framework in data.frameworks:
+        for item in framework.recommendations:
+            standing = item.standing
+            yield [
+                framework.framework.code,
+                item.recommendation.code,
+                item.recommendation.title,
+                standing.status or "",
+                standing.assessed_on.isoformat() if standing.assessed_on else "",
+                item.advancing,
+                item.hindering,
+                methodology.as_number(item.net_score),
+                item.links_since_assessment,
+                methodology.as_number(item.balance_since_assessment),
+            ]
 
 
 def months_back(day: datetime.date, months: int) -> datetime.date:
@@ -296,6 +407,8 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
                 hindering=recommendation.hindering,
                 net_score=recommendation.net_score,
                 last_evidence=recommendation.last_evidence,
+                links_since_assessment=recommendation.links_since_assessment,
+                balance_since_assessment=recommendation.balance_since_assessment,
                 monthly=[by_month.get(month, 0) for month in months],
             )
         )

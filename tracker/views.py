@@ -97,11 +97,12 @@ def recent_developments(as_of, limit=8):
 def dashboard(request):
     as_of, notes = read_as_of(request)
     data = cached("dashboard", lambda: progress.dashboard(as_of), as_of)
+    export_format = request.GET.get("_export")
+    if export_format in FORMATS:
+        filename = f"dashboard-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
+        return export_response(progress.dashboard_rows(data), export_format, filename)
     for framework in data.frameworks:
         for item in framework.recommendations:
-            item.bar = charts.progress_bar(
-                item.standing.percentage, f"{item.recommendation.code} progress"
-            )
             item.chart = charts.monthly_bars(
                 item.monthly, data.months, f"{item.recommendation.code} evidence per month"
             )
@@ -244,18 +245,19 @@ class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixi
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         recommendation, as_of = self.recommendation, self.as_of
-        history = list(recommendation.assessments.published().chronological())
+        history = list(
+            recommendation.assessments.published()
+            .chronological()
+            .select_related("drafted_by", "created_by")
+        )
         if as_of is not None:
             history = [a for a in history if a.assessed_on <= as_of]
-        for assessment, percentage in zip(
-            history, progress.display_percentages(history), strict=True
-        ):
-            assessment.percentage = percentage
-        points, top_actors = cached(
+        points, top_actors, item = cached(
             "recommendation",
             lambda: (
                 progress.cumulative_net_score(recommendation, as_of),
                 progress.top_actors(recommendation, as_of),
+                progress.recommendation_progress(recommendation, history, as_of),
             ),
             recommendation.pk,
             as_of,
@@ -264,6 +266,7 @@ class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixi
             nav="dashboard",
             recommendation=recommendation,
             history=list(reversed(history)),
+            item=item,
             chart=charts.cumulative_net_chart(points, f"{recommendation.code} net score"),
             top_actors=top_actors,
             as_of=as_of,
