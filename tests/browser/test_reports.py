@@ -29,13 +29,15 @@ def analyst_page(page: Page, transactional_db, django_user_model):
     return page
 
 
-def test_dashboard_lists_three_recommendations_with_their_bars(analyst_page: Page, screenshot):
+def test_dashboard_leads_each_recommendation_with_its_verdict(analyst_page: Page, screenshot):
     page = analyst_page
     items = page.locator(".progress-item")
     expect(items).to_have_count(3)
     for code in ("TSU-1", "TSU-2", "TSU-3"):
         item = page.locator(f'.progress-item[data-code="{code}"]')
-        expect(item.locator("svg.progress-bar")).to_be_visible()
+        expect(item.locator(".verdict .badge")).to_be_visible()
+        expect(item.locator(".ladder li")).to_have_count(4)
+        expect(item.locator(".ladder li[aria-current=step]")).to_have_count(1)
     screenshot("dashboard-desktop")
     page.set_viewport_size(PHONE)
     screenshot("dashboard-phone")
