@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from tests.conftest import signed_in
+from tracker import snapshots
 from tracker.models import Development, Recommendation
 from tracker.roles import ANALYSTS, EDITORS
 
@@ -27,7 +28,20 @@ REPORTS = [
     "/timeline/",
     "/developments/feed/",
     "/recommendations/TSU-2/feed/",
+    "/snapshots/",
+    "/snapshots/{snapshot}/",
+    "/snapshots/{snapshot}/?_export=csv",
 ]
+
+
+def test_the_list_of_reports_covers_every_route_of_the_app():
+    """A new page cannot skip the access test below: its route must be listed."""
+    from django.urls import resolve
+
+    from tracker import urls
+
+    listed = {resolve(url.format(raa=1, snapshot="s").split("?")[0]).url_name for url in REPORTS}
+    assert listed == {pattern.name for pattern in urls.urlpatterns}
 
 
 @pytest.fixture
@@ -55,7 +69,8 @@ def raa_pk():
 
 @pytest.mark.parametrize("url", REPORTS)
 def test_reports_exports_and_feeds_are_for_the_three_roles(people, url):
-    url = url.format(raa=raa_pk())
+    snapshot = snapshots.take("Access check")
+    url = url.format(raa=raa_pk(), snapshot=snapshot.slug)
     expected = {
         "anonymous": 302,
         "no role": 403,

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 REPORT_URLS = [
     "/",
     "/methodology/",
+    "/snapshots/",
     "/developments/",
     "/recommendations/TSU-2/",
 ]

@@ -1125,6 +1125,58 @@ class Assessment(Publishable, TimeStamped):
             )
 
 
+# --- Frozen snapshots -----------------------------------------------------------------
+
+
+class FrozenError(Exception):
+    """A snapshot was asked to change: it never does."""
+
+
+class SnapshotManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Snapshot(models.Model):
+    """The dashboard's figures and every counted evidence link with its coding, as
+    they stood when an editor took it, under the methodology of that moment: a
+    record an analyst can cite, which never changes (tracker/snapshots.py)."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    taken_at = models.DateTimeField(default=timezone.now)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    methodology = models.CharField("methodology version", max_length=20)
+    figures = models.JSONField(help_text="One object per recommendation, as the dashboard had it.")
+    links = models.JSONField(help_text="Every counted evidence link, with its coding and points.")
+
+    objects = SnapshotManager()
+
+    class Meta:
+        ordering = ["-taken_at"]
+        get_latest_by = "taken_at"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise FrozenError(f"Snapshot {self.slug!r} is frozen: take a new one instead.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("tracker:snapshot-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+
 # --- Proposed changes to published records ---------------------------------------------
 
 

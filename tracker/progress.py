@@ -291,35 +291,55 @@ def recommendation_progress(
     )
 
 
-def dashboard_rows(data: Dashboard) -> Iterator[list]:
-    """The dashboard's figures for a download: a header, then one row per recommendation."""
-    yield [
-        "Framework",
-        "Code",
-        "Title",
-        "Status",
-        "Status date",
-        "Advancing",
-        "Hindering",
-        "Balance",
-        "Links since assessment",
-        "Balance since assessment",
-    ]
+# The dashboard's figures for downloads and snapshots: key and column heading.
+FIGURE_COLUMNS = {
+    "framework": "Framework",
+    "code": "Code",
+    "title": "Title",
+    "status": "Status",
+    "status_date": "Status date",
+    "assessor": "Assessor",
+    "advancing": "Advancing",
+    "hindering": "Hindering",
+    "balance": "Balance",
+    "links_since_assessment": "Links since assessment",
+    "balance_since_assessment": "Balance since assessment",
+}
+
+
+def dashboard_figures(data: Dashboard) -> list[dict[str, Any]]:
+    """One plain object per recommendation (FIGURE_COLUMNS): what a download lists
+    and a snapshot keeps."""
+    figures = []
     for framework in data.frameworks:
         for item in framework.recommendations:
             standing = item.standing
-            yield [
-                framework.framework.code,
-                item.recommendation.code,
-                item.recommendation.title,
-                standing.status or "",
-                standing.assessed_on.isoformat() if standing.assessed_on else "",
-                item.advancing,
-                item.hindering,
-                methodology.as_number(item.net_score),
-                item.links_since_assessment,
-                methodology.as_number(item.balance_since_assessment),
-            ]
+            assessed_on = standing.assessed_on
+            figures.append(
+                {
+                    "framework": framework.framework.code,
+                    "code": item.recommendation.code,
+                    "title": item.recommendation.title,
+                    "status": standing.status or "",
+                    "status_date": assessed_on.isoformat() if assessed_on else "",
+                    "assessor": standing.assessor,
+                    "advancing": item.advancing,
+                    "hindering": item.hindering,
+                    "balance": methodology.as_number(item.net_score),
+                    "links_since_assessment": item.links_since_assessment,
+                    "balance_since_assessment": methodology.as_number(
+                        item.balance_since_assessment
+                    ),
+                }
+            )
+    return figures
+
+
+def figure_rows(figures: list[dict[str, Any]]) -> Iterator[list]:
+    """A header, then one row per recommendation's figures."""
+    yield list(FIGURE_COLUMNS.values())
+    for figure in figures:
+        yield [figure.get(key, "") for key in FIGURE_COLUMNS]
 
 
 def months_back(day: datetime.date, months: int) -> datetime.date:

@@ -14,6 +14,8 @@ urlpatterns = [
     path("actors/<str:code>/", views.ActorDetailView.as_view(), name="actor-detail"),
     path("reports/matrix/", views.matrix, name="matrix"),
     path("timeline/", views.timeline, name="timeline"),
+    path("snapshots/", views.snapshot_list, name="snapshot-list"),
+    path("snapshots/<slug:slug>/", views.snapshot_detail, name="snapshot-detail"),
     path(
         "recommendations/<str:code>/feed/",
         views.report(feeds.RecommendationEvidenceFeed()),

@@ -21,7 +21,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
-from tracker import charts, dates, progress
+from tracker import charts, dates, progress, snapshots
 from tracker import methodology as codebook
 from tracker.caching import cached
 from tracker.downloads import FORMATS, StreamingExportMixin, TableViewMixin, export_response
@@ -33,6 +33,7 @@ from tracker.models import (
     DevelopmentKind,
     Evidence,
     Recommendation,
+    Snapshot,
 )
 from tracker.roles import can_read_reports
 from tracker.tables import ActorTable, DevelopmentTable, EvidenceTable
@@ -100,7 +101,8 @@ def dashboard(request):
     export_format = request.GET.get("_export")
     if export_format in FORMATS:
         filename = f"dashboard-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
-        return export_response(progress.dashboard_rows(data), export_format, filename)
+        rows = progress.figure_rows(progress.dashboard_figures(data))
+        return export_response(rows, export_format, filename)
     for framework in data.frameworks:
         for item in framework.recommendations:
             item.chart = charts.monthly_bars(
@@ -398,3 +400,32 @@ class DevelopmentListView(ReportMixin, StreamingExportMixin, PagedTableMixin, Fi
         context = super().get_context_data(**kwargs)
         context.update(nav="developments")
         return context
+
+
+@report
+def snapshot_list(request):
+    snapshots = Snapshot.objects.select_related("taken_by").defer("figures", "links")
+    return render(
+        request, "tracker/snapshot_list.html", {"nav": "snapshots", "snapshots": snapshots}
+    )
+
+
+@report
+def snapshot_detail(request, slug):
+    snapshot = get_object_or_404(Snapshot.objects.select_related("taken_by"), slug=slug)
+    export_format = request.GET.get("_export")
+    if export_format in FORMATS:
+        filename = f"snapshot-{snapshot.slug}.{export_format}"
+        return export_response(progress.figure_rows(snapshot.figures), export_format, filename)
+    url = request.build_absolute_uri(snapshot.get_absolute_url())
+    return render(
+        request,
+        "tracker/snapshot_detail.html",
+        {
+            "nav": "snapshots",
+            "snapshot": snapshot,
+            "permalink": url,
+            "cite": snapshots.citation(snapshot, url),
+            "changes": snapshots.compare(snapshot),
+        },
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from tracker.methodology import format_points
+from tracker.models import AssessmentStatus
 
 register = template.Library()
 
@@ -19,3 +20,17 @@ def points(value) -> str:
 def signed_points(value) -> str:
     """A change or a cell's score, always signed: '+7.5', '-2', '0'."""
     return format_points(value, signed=True)
+
+
+@register.filter
+def assessment_status(code: str) -> str:
+    """An assessment status's label from its stored code ('in_progress': 'In progress')."""
+    return AssessmentStatus(code).label if code in AssessmentStatus.values else "Not yet assessed"
+
+
+@register.filter
+def person(user) -> str:
+    """A user as reports name them: full name, else username ('–' for nobody)."""
+    if user is None:
+        return "–"
+    return user.get_full_name() or user.get_username()
