@@ -133,14 +133,45 @@ def test_dashboard_net_score_weighs_material_evidence_double(reader):
     assert tsu2.hindering == 0
 
 
-def test_dashboard_as_of_counts_only_what_was_dated_by_then(reader):
-    data = reader.get("/", {"as_of": "2023-01-08"}).context["data"]
+def _ended_by(development, as_of: datetime.date) -> bool:
+    """By hand: a date known to its month or year counts once that period is over."""
+    last_day = {
+        "day": development.date,
+        "month": (development.date + datetime.timedelta(days=31)).replace(day=1)
+        - datetime.timedelta(days=1),
+        "year": development.date.replace(month=12, day=31),
+    }[development.precision]
+    return last_day <= as_of
+
+
+@pytest.mark.parametrize("as_of", ["2023-01-08", "2023-01-30", "2023-01-31"])
+def test_dashboard_as_of_counts_only_what_had_happened_by_then(reader, as_of):
+    data = reader.get("/", {"as_of": as_of}).context["data"]
     counted = sum(i.advancing + i.hindering for f in data.frameworks for i in f.recommendations)
-    expected = Evidence.objects.filter(development__date__lte="2023-01-08").count()
+    day = datetime.date.fromisoformat(as_of)
+    links = Evidence.objects.filter(progress.counted(None)).select_related("development")
+    expected = sum(_ended_by(link.development, day) for link in links)
     assert counted == expected
     assert 0 < expected < Evidence.objects.count()
     # The seed's assessments are dated March 2023, so none stood yet.
     assert all(i.standing.status is None for f in data.frameworks for i in f.recommendations)
+
+
+def test_a_development_known_only_to_its_month_counts_once_the_month_is_over(reader):
+    january = Development.objects.filter(precision="month", date="2023-01-01")
+    assert january.exists()  # the seed's "in late January" and "in January" records
+
+    def tsu_links(as_of):
+        data = reader.get("/", {"as_of": as_of}).context["data"]
+        return {
+            i.recommendation.code: i.advancing + i.hindering
+            for f in data.frameworks
+            for i in f.recommendations
+        }
+
+    before, after = tsu_links("2023-01-30"), tsu_links("2023-01-31")
+    monthly = Evidence.objects.filter(development__in=january).count()
+    assert sum(after.values()) - sum(before.values()) >= monthly
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,19 @@ def truncate(day: datetime.date, precision: str) -> datetime.date:
     return day
 
 
+def period_ends_before(as_of: datetime.date) -> dict[str, datetime.date]:
+    """For each precision, the first stored date whose period has not ended by
+    `as_of`: a date known only to its month (stored as the 1st) has happened, as far
+    as anyone can say, once the month is over; one known to its year once the year is.
+    A stored date counts by as_of when it is before this bound."""
+    next_day = as_of + datetime.timedelta(days=1)
+    return {
+        DAY: next_day,
+        MONTH: next_day.replace(day=1),  # the month of as_of counts once as_of ends it
+        YEAR: next_day.replace(month=1, day=1),
+    }
+
+
 def _month(day: datetime.date) -> str:
     return day.strftime("%B")
 

@@ -14,6 +14,8 @@ stops counting once that stage is dated: each chain counts once.
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -125,17 +127,32 @@ def evidence_weight(prefix: str = "", development: str | None = None):
     )
 
 
+def dated_by(as_of: datetime.date, development: str = "") -> Q:
+    """Developments that had happened by as_of as far as their dates are known: one
+    dated only to a month or a year counts once that period has ended (not from its
+    first day). `development` leads from the query's model to the development."""
+    bounds = dates.period_ends_before(as_of)
+    return functools.reduce(
+        operator.or_,
+        (
+            Q(**{f"{development}precision": precision, f"{development}date__lt": bound})
+            for precision, bound in bounds.items()
+        ),
+    )
+
+
 def counted(as_of: datetime.date | None, development: str = "development__") -> Q:
-    """Evidence that counts: its development is published, dated by as_of, and not
-    followed by a later published stage dated by as_of (a chain counts once).
+    """Evidence that counts: its development is published, had happened by as_of,
+    and no later published stage that had happened by then follows it (a chain
+    counts once).
 
     `development` leads from the query's model to the development.
     """
     scope = Q(**{f"{development}published": True})
     later = Development.objects.filter(follows=OuterRef(f"{development}pk"), published=True)
     if as_of is not None:
-        scope &= Q(**{f"{development}date__lte": as_of})
-        later = later.filter(date__lte=as_of)
+        scope &= dated_by(as_of, development)
+        later = later.filter(dated_by(as_of))
     return scope & ~Q(Exists(later))
 
 
