@@ -306,3 +306,19 @@ def test_advancing_marks_sit_above_the_line_and_grow_with_strength():
     centre = 28 + 64 / 2
     assert all(float(c["cy"]) + float(c["r"]) <= centre - 6 for c in (weak, strong))
     assert float(weak["cx"]) < float(strong["cx"])
+
+
+def test_a_date_known_to_its_month_is_drawn_across_the_month_not_on_its_first_day():
+    day_mark = TimelineMark(1, D(2023, 1, 9), "Summit", "9 January 2023", "advances", 2)
+    month_mark = TimelineMark(
+        2, D(2023, 1, 1), "Visit", "January 2023", "advances", 2, last=D(2023, 1, 31)
+    )
+    chart = svg(charts.timeline_chart([lane(total=2, marks=[day_mark, month_mark])], "E"))
+    day_link, month_link = chart.iter("a")
+    assert day_link.find("line") is None  # a day is a point
+    period = month_link.find("line")
+    circle = month_link.find("circle")
+    start, end = float(period.get("x1")), float(period.get("x2"))
+    assert end - start > 10  # a month wide
+    assert float(circle.get("cx")) == pytest.approx((start + end) / 2, abs=0.1)
+    assert float(day_link.find("circle").get("cx")) > start  # 9 January is inside it

@@ -38,3 +38,31 @@ def test_a_day_reads_the_same_on_every_platform():
     day = datetime.date(2023, 1, 9)
     assert dates.format_day(day) == "9 January 2023"
     assert dates.format_day(day, short=True) == "9 Jan 2023"
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "end", "last"),
+    [
+        (datetime.date(2023, 1, 9), "day", None, datetime.date(2023, 1, 9)),
+        (datetime.date(2023, 1, 9), "day", datetime.date(2023, 1, 14), datetime.date(2023, 1, 14)),
+        (datetime.date(2023, 1, 1), "month", None, datetime.date(2023, 1, 31)),
+        (datetime.date(2024, 2, 1), "month", None, datetime.date(2024, 2, 29)),
+        (datetime.date(2023, 12, 1), "month", None, datetime.date(2023, 12, 31)),
+        (datetime.date(2023, 1, 1), "year", None, datetime.date(2023, 12, 31)),
+    ],
+)
+def test_the_last_day_a_date_may_mean(day, precision, end, last):
+    assert dates.last_day(day, precision, end) == last
+
+
+@pytest.mark.parametrize(
+    ("as_of", "month", "year"),
+    [
+        (datetime.date(2023, 1, 30), datetime.date(2023, 1, 1), datetime.date(2023, 1, 1)),
+        (datetime.date(2023, 1, 31), datetime.date(2023, 2, 1), datetime.date(2023, 1, 1)),
+        (datetime.date(2023, 12, 31), datetime.date(2024, 1, 1), datetime.date(2024, 1, 1)),
+    ],
+)
+def test_a_month_or_year_ends_with_its_last_day(as_of, month, year):
+    bounds = dates.period_ends_before(as_of)
+    assert bounds == {"day": as_of + datetime.timedelta(days=1), "month": month, "year": year}

@@ -199,7 +199,7 @@ def timeline_chart(lanes, label: str) -> SafeString:
     linking to the development) or, when there are too many, a bar per period
     whose height counts the links, linking to those developments in the explorer.
     """
-    spans = [(mark.day, mark.day) for lane in lanes for mark in lane.marks] + [
+    spans = [(mark.day, mark.last or mark.day) for lane in lanes for mark in lane.marks] + [
         (period.start, period.end) for lane in lanes for period in lane.bins
     ]
     if not spans:
@@ -246,7 +246,7 @@ def timeline_chart(lanes, label: str) -> SafeString:
             )
         )
         for mark in lane.marks:
-            parts.append(_timeline_mark(code, mark, x(mark.day), centre))
+            parts.append(_timeline_mark(code, mark, x(mark.day), x(mark.last or mark.day), centre))
         for period in lane.bins:
             left_x = x(period.start)
             bar_width = max(1.0, round(x(period.end + datetime.timedelta(days=1)) - left_x - 1, 1))
@@ -273,11 +273,27 @@ def timeline_chart(lanes, label: str) -> SafeString:
     )
 
 
-def _timeline_mark(code: str, mark, x: float, centre: float) -> SafeString:
-    """One evidence link: a circle above the line or a square below, linking to it."""
+def _timeline_mark(code: str, mark, start: float, end: float, centre: float) -> SafeString:
+    """One evidence link: a circle above the line or a square below, linking to it.
+
+    A date known only to its month or year, or a span of days, is drawn as what it
+    is: a bar across the period with the mark at its middle, not a point on day 1."""
     size = 2 + mark.strength * 1.5
     title = f"{code}, {mark.date_display}: {mark.title} ({mark.stance}, strength {mark.strength})"
     href = reverse("tracker:development-detail", args=[mark.development_id])
+    x = round((start + end) / 2, 1)
+    period = SafeString("")
+    if end - start >= 2:  # wide enough to see
+        level = centre + 6 + size if mark.stance == "hinders" else centre - 6 - size
+        period = format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2" '
+            'stroke-opacity=".45" class="period"/>',
+            start,
+            end,
+            level,
+            level,
+            HINDERS if mark.stance == "hinders" else ADVANCES,
+        )
     if mark.stance == "hinders":
         shape = format_html(
             '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
@@ -291,7 +307,9 @@ def _timeline_mark(code: str, mark, x: float, centre: float) -> SafeString:
         shape = format_html(
             '<circle cx="{}" cy="{}" r="{}" fill="{}"/>', x, centre - 6 - size, size, ADVANCES
         )
-    return format_html('<a href="{}" class="mark"><title>{}</title>{}</a>', href, title, shape)
+    return format_html(
+        '<a href="{}" class="mark"><title>{}</title>{}{}</a>', href, title, period, shape
+    )
 
 
 def _timeline_bar(code, period, stance, count, x, width, centre, tallest) -> SafeString:

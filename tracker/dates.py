@@ -43,6 +43,20 @@ def period_ends_before(as_of: datetime.date) -> dict[str, datetime.date]:
     }
 
 
+def last_day(
+    day: datetime.date, precision: str, end: datetime.date | None = None
+) -> datetime.date:
+    """The last day a date in its precision may mean (a span's, its end's): 31 January
+    for 'January 2023', 31 December for '2023'."""
+    day = end or day
+    if precision == MONTH:
+        next_month = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return next_month - datetime.timedelta(days=1)
+    if precision == YEAR:
+        return day.replace(month=12, day=31)
+    return day
+
+
 def _month(day: datetime.date) -> str:
     return day.strftime("%B")
 

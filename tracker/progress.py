@@ -660,6 +660,7 @@ class TimelineMark:
     date_display: str
     stance: str
     strength: int
+    last: datetime.date | None = None  # the period's last day, for a month, a year, a span
 
 
 @dataclass
@@ -732,7 +733,13 @@ def timeline(as_of: datetime.date | None = None) -> list[Lane]:
     for rec_id, dev_id, day, end_date, precision, title, stance, strength in links:
         lanes[rec_id].marks.append(
             TimelineMark(
-                dev_id, day, title, dates.format_span(day, end_date, precision), stance, strength
+                dev_id,
+                day,
+                title,
+                dates.format_span(day, end_date, precision),
+                stance,
+                strength,
+                dates.last_day(day, precision, end_date),
             )
         )
     return list(lanes.values())
