@@ -21,7 +21,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import path, reverse
 
-from tests.test_permissions import REPORTS, raa_pk
+from tests.test_permissions import REPORTS, report_url
 from tests.test_production import PRODUCTION, ROOT
 
 # --- Unhandled errors --------------------------------------------------------------
@@ -216,7 +216,7 @@ REPORT_PARAMETERS = {"as_of", "page", "per_page", "sort", "group", "_export"}
 
 @pytest.mark.parametrize("url", REPORTS)
 def test_report_pages_refuse_hostile_queries(analyst_client, seed, url):
-    url = url.format(raa=raa_pk())
+    url = report_url(url)
     page = analyst_client.get(url)
     fields = set() if page.streaming else set(re.findall(r'name="([^"]+)"', page.content.decode()))
     joiner = "&" if "?" in url else "?"

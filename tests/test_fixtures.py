@@ -49,7 +49,7 @@ ARTICLE_DEVELOPMENTS = {
     "2023-japan-support-ukraine": ("2023", {"JP", "UA"}),
     "2023-greece-coast-guard-port-call": ("2023", {"JP", "GR"}),
     "2022-11-scholz-china-delegation": ("November 2022", {"DE", "CN"}),
-    "2023-01-mori-ukraine-gaffe": ("January 2023", {"JP", "UA"}),
+    "2023-01-mori-ukraine-gaffe": ("January 2023", {"JP"}),
 }
 
 

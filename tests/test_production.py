@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, clear_url_caches, reverse
 
 import config.urls
 from config.settings import env_addresses, env_mail_url
-from tests.test_permissions import REPORTS, raa_pk
+from tests.test_permissions import REPORTS, report_url
 from tracker.middleware import forwarded_client_ip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,7 +185,7 @@ def test_collectstatic_writes_compressed_files_with_hashed_names(tmp_path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", REPORTS)
 def test_reports_exports_and_feeds_are_kept_out_of_shared_caches(analyst_client, seed, url):
-    response = analyst_client.get(url.format(raa=raa_pk()))
+    response = analyst_client.get(report_url(url))
     assert response.status_code == 200
     directives = {part.strip() for part in response["Cache-Control"].split(",")}
     assert {"private", "no-store"} <= directives, response["Cache-Control"]
@@ -195,7 +195,7 @@ def test_reports_exports_and_feeds_are_kept_out_of_shared_caches(analyst_client,
 def test_public_reports_are_not_marked_private(client, seed, settings):
     settings.TRACKER_PUBLIC_REPORTS = True
     for url in REPORTS:
-        response = client.get(url.format(raa=raa_pk()))
+        response = client.get(report_url(url))
         assert response.status_code == 200, url
         assert "private" not in response.get("Cache-Control", ""), url
 
