@@ -338,7 +338,9 @@ def test_the_development_export_holds_iso_dates_and_codes_of_actors_and_evidence
             "Kind": "Export check",
             "Status": "Announced",
             "Actors": "FR;GB;JP",
-            "Evidence": "TSU-1:advances:2;TSU-3:hinders:3",
+            "Source grade": "—",
+            "Evidence": "TSU-1:advances:2:medium;TSU-3:hinders:3:medium",
+            "Methodology": methodology.VERSION,
         }
     ]
 

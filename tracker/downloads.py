@@ -9,6 +9,10 @@ export of every development takes the same memory as an export of ten. A table's
 `export_rows()`, when it has one, gives its export (DevelopmentTable reads plain
 values rather than model instances, for speed); any other table's cells come from
 its `value_<column>` methods, as in django-tables2.
+
+Every download ends with a "Methodology" column holding the version of the
+methodology its figures follow (tracker/methodology.py), so a figure copied from
+it can be cited with its rules.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.utils.encoding import force_str
 from django.views.generic import TemplateView
 from django_tables2.rows import BoundRow
 
+from tracker import methodology
 from tracker.models import CHUNK_SIZE
 from tracker.text import neutralise
 
@@ -38,6 +43,7 @@ else:
 FORMATS = ("csv", "xlsx", "json")
 LINES_PER_CHUNK = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+METHODOLOGY_COLUMN = "Methodology"
 
 
 def table_rows(table) -> Iterator[list]:
@@ -99,8 +105,23 @@ def _xlsx(rows: Iterator[list], title: str):
     return spool
 
 
-def export_response(rows: Iterator[list], export_format: str, filename: str):
-    """A download of rows (a header, then values) as 'csv', 'json' or 'xlsx'."""
+def with_version(rows: Iterator[list], version: str) -> Iterator[list]:
+    """The rows with a last column, "Methodology", holding `version` on every row."""
+    header = next(rows, None)
+    if header is None:
+        return
+    yield [*header, METHODOLOGY_COLUMN]
+    for row in rows:
+        yield [*row, version]
+
+
+def export_response(
+    rows: Iterator[list], export_format: str, filename: str, version: str | None = None
+):
+    """A download of rows (a header, then values) as 'csv', 'json' or 'xlsx', each row
+    ending with the methodology version: today's, or `version` for figures taken
+    under another (a snapshot's)."""
+    rows = with_version(iter(rows), version or methodology.VERSION)
     if export_format == "csv":
         response = StreamingHttpResponse(_csv(rows), content_type="text/csv; charset=utf-8")
     elif export_format == "json":

@@ -6,7 +6,15 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from tracker.models import Actor, Development, DevelopmentKind, Evidence, Recommendation
+from tracker.models import (
+    Actor,
+    Citation,
+    Development,
+    DevelopmentKind,
+    Evidence,
+    Recommendation,
+    Source,
+)
 
 
 def actor_filter(field_name):
@@ -24,6 +32,25 @@ def kind_filter(field_name):
         field_name=field_name,
         queryset=DevelopmentKind.objects.all(),
         to_field_name="code",
+    )
+
+
+def confidence_filter(**kwargs):
+    return django_filters.MultipleChoiceFilter(choices=Evidence.Confidence.choices, **kwargs)
+
+
+def reliability_filter(development: str):
+    """Rows whose development cites at least one source of a chosen grade;
+    `development` leads from the rows to the development's id."""
+
+    def cites(queryset, name, value):
+        sources = Citation.objects.filter(
+            development=OuterRef(development), source__reliability__in=value
+        )
+        return queryset.filter(Exists(sources))
+
+    return django_filters.MultipleChoiceFilter(
+        label="Source grade (any of)", choices=Source.Reliability.choices, method=cites
     )
 
 
@@ -47,7 +74,8 @@ class DateRangeForm(forms.Form):
 
 
 class DevelopmentFilter(django_filters.FilterSet):
-    """The explorer's filters. Recommendation and stance combine on one evidence link."""
+    """The explorer's filters. Recommendation, stance and confidence combine on one
+    evidence link."""
 
     q = django_filters.CharFilter(
         label="Search",
@@ -76,6 +104,8 @@ class DevelopmentFilter(django_filters.FilterSet):
         method="by_evidence",
         empty_label="Either stance",
     )
+    confidence = confidence_filter(label="Evidence confidence (any of)", method="by_evidence")
+    reliability = reliability_filter("pk")
 
     class Meta:
         model = Development
@@ -97,12 +127,15 @@ class DevelopmentFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         recommendation = self.form.cleaned_data.get("recommendation")
         stance = self.form.cleaned_data.get("stance")
-        if recommendation or stance:
+        confidence = self.form.cleaned_data.get("confidence")
+        if recommendation or stance or confidence:
             links = Evidence.objects.filter(development=OuterRef("pk"))
             if recommendation:
                 links = links.filter(recommendation=recommendation)
             if stance:
                 links = links.filter(stance=stance)
+            if confidence:
+                links = links.filter(confidence__in=confidence)
             queryset = queryset.filter(Exists(links))
         return queryset
 
@@ -116,6 +149,8 @@ class EvidenceFilter(django_filters.FilterSet):
     strength = django_filters.TypedMultipleChoiceFilter(
         label="Strength", choices=Evidence.Strength.choices, coerce=int
     )
+    confidence = confidence_filter(label="Confidence (any of)")
+    reliability = reliability_filter("development")
     actor = actor_filter("development__actors__code")
     kind = kind_filter("development__kind__code")
     date = date_range_filter("development__date")

@@ -522,6 +522,7 @@ def link_or_propose(developments, recommendation, stance, strength, rationale, u
         "stance": stance,
         "strength": int(strength),
         "rationale": rationale,
+        "confidence": Evidence.Confidence.MEDIUM,  # as Evidence.objects.link writes it
     }
     proposed = 0
     for development in unlinked.filter(published=True) if not user.is_superuser else ():

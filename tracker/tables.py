@@ -7,24 +7,74 @@ from collections.abc import Iterator
 from itertools import islice
 
 import django_tables2 as tables
+from django.db.models import Case, CharField, F, IntegerField, OuterRef, Subquery, Value, When
 from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
 
 from tracker.methodology import as_number, format_points
-from tracker.models import CHUNK_SIZE, Development, DevelopmentActor, Evidence
+from tracker.models import (
+    CHUNK_SIZE,
+    Citation,
+    Development,
+    DevelopmentActor,
+    Evidence,
+    EvidenceConfidence,
+    SourceReliability,
+)
+
+# A source's grade is the letter its reliability's label begins with ("A: primary
+# official record"); a development without a source has none.
+GRADES = {value: label.split(":")[0] for value, label in SourceReliability.choices}
+GRADE_LABELS = {GRADES[value]: label for value, label in SourceReliability.choices}
+NO_GRADE = "—"
+CONFIDENCE_ORDER = {value: rank for rank, value in enumerate(EvidenceConfidence.values)}
+
+
+def best_source_grade(development: str = "pk") -> Subquery:
+    """SQL for the grade (A, B or C) of the best source a development cites, NULL
+    when it cites none. `development` leads from the query's model to the
+    development's id. Report views annotate their rows with it as `source_grade`."""
+    grade = Case(
+        *(When(source__reliability=value, then=Value(letter)) for value, letter in GRADES.items()),
+        output_field=CharField(),
+    )
+    return Subquery(
+        Citation.objects.filter(development=OuterRef(development))
+        .annotate(grade=grade)
+        .order_by("grade")
+        .values("grade")[:1]
+    )
+
+
+def grade_mark(grade: str | None):
+    """A grade as a table shows it: the letter, its meaning on hover."""
+    if grade is None:
+        return format_html('<span title="No source cited">{}</span>', NO_GRADE)
+    return format_html('<abbr title="{}">{}</abbr>', GRADE_LABELS.get(grade, ""), grade)
+
+
+def by_grade(queryset, is_descending: bool, *then: str):
+    """Rows by their best source's grade, A first (or last); those without a source
+    count as the worst grade, as the methodology weighs them."""
+    grade = F("source_grade")
+    order = grade.desc(nulls_first=True) if is_descending else grade.asc(nulls_last=True)
+    return queryset.order_by(order, *then), True
 
 
 def evidence_links(evidence):
     return format_html_join(
         " ",
-        '<span class="{} stance-mark" title="{} {}, strength {}">{}</span>',
+        '<span class="{} stance-mark" title="{} {}, strength {}, {} confidence">'
+        '{} <small class="muted">{}</small></span>',
         (
             (
                 e.stance,
                 e.get_stance_display(),
                 e.recommendation.code,
                 e.strength,
+                e.get_confidence_display().lower(),
                 e.recommendation.code,
+                e.get_confidence_display().lower(),
             )
             for e in evidence
         ),
@@ -59,14 +109,21 @@ class DevelopmentTable(ReportTable):
         accessor="kind__name", order_by=("kind__name", "-date"), verbose_name="Kind"
     )
     status = tables.Column()
+    source_grade = tables.Column(empty_values=(), verbose_name="Source grade")
     actors = tables.Column(empty_values=(), orderable=False)
     evidence = tables.Column(empty_values=(), orderable=False, verbose_name="Evidence")
 
     class Meta(ReportTable.Meta):
         model = Development
-        fields = ("date", "title", "kind", "status", "actors", "evidence")
+        fields = ("date", "title", "kind", "status", "source_grade", "actors", "evidence")
         order_by = ("-date",)
         empty_text = "No developments match these filters."
+
+    def render_source_grade(self, value):
+        return grade_mark(value)
+
+    def order_source_grade(self, queryset, is_descending):
+        return by_grade(queryset, is_descending, "-date", "title", "pk")
 
     def render_actors(self, record):
         return ", ".join(sorted(actor.code for actor in record.actors.all()))
@@ -78,12 +135,13 @@ class DevelopmentTable(ReportTable):
         """The export (tracker/downloads.py), read as plain values in chunks rather than
         as model instances: an export of 100,000 developments takes seconds, not a
         minute (benchmarks/run.py measures it), in the same memory as one of ten.
-        Dates are ISO, actors and evidence (CODE:stance:strength) joined by ';'."""
+        Dates are ISO, the source grade a letter ('—' without a source), actors and
+        evidence (CODE:stance:strength:confidence) joined by ';'."""
         yield [force_str(column.header) for column in self.columns.iterall()]
         statuses = dict(Development.Status.choices)
         rows = (
             self.data.data.prefetch_related(None)
-            .values_list("pk", "date", "title", "kind__name", "status")
+            .values_list("pk", "date", "title", "kind__name", "status", "source_grade")
             .iterator(chunk_size=CHUNK_SIZE)
         )
         while chunk := list(islice(rows, CHUNK_SIZE)):
@@ -95,18 +153,21 @@ class DevelopmentTable(ReportTable):
                 .values_list("development_id", "actor__code")
             ):
                 actors[development].append(code)
-            for development, code, stance, strength in (
+            for development, code, stance, strength, confidence in (
                 Evidence.objects.filter(development_id__in=ids)
                 .order_by("recommendation__code")
-                .values_list("development_id", "recommendation__code", "stance", "strength")
+                .values_list(
+                    "development_id", "recommendation__code", "stance", "strength", "confidence"
+                )
             ):
-                evidence[development].append(f"{code}:{stance}:{strength}")
-            for pk, date, title, kind, status in chunk:
+                evidence[development].append(f"{code}:{stance}:{strength}:{confidence}")
+            for pk, date, title, kind, status, grade in chunk:
                 yield [
                     date.isoformat(),
                     title,
                     kind,
                     statuses[status],
+                    grade or NO_GRADE,
                     ";".join(actors[pk]),
                     ";".join(evidence[pk]),
                 ]
@@ -130,15 +191,47 @@ class EvidenceTable(ReportTable):
     actors = tables.Column(empty_values=(), orderable=False)
     stance = tables.Column(order_by=("stance", "-development__date", "pk"))
     strength = tables.Column(order_by=("strength", "-development__date", "pk"))
+    confidence = tables.Column()
+    source_grade = tables.Column(empty_values=(), verbose_name="Source grade")
     rationale = tables.Column(
         orderable=False, attrs={"td": {"class": "rationale", "data-label": "Rationale"}}
     )
 
     class Meta(ReportTable.Meta):
         model = Evidence
-        fields = ("date", "development", "kind", "actors", "stance", "strength", "rationale")
+        fields = (
+            "date",
+            "development",
+            "kind",
+            "actors",
+            "stance",
+            "strength",
+            "confidence",
+            "source_grade",
+            "rationale",
+        )
         order_by = ("-date",)
         empty_text = "No evidence matches these filters."
+
+    def order_confidence(self, queryset, is_descending):
+        rank = Case(
+            *(When(confidence=value, then=Value(n)) for value, n in CONFIDENCE_ORDER.items()),
+            output_field=IntegerField(),
+        )
+        order = rank.desc() if is_descending else rank.asc()
+        return queryset.order_by(order, "-development__date", "pk"), True
+
+    def value_confidence(self, record):
+        return record.confidence
+
+    def render_source_grade(self, value):
+        return grade_mark(value)
+
+    def value_source_grade(self, value):
+        return value or NO_GRADE
+
+    def order_source_grade(self, queryset, is_descending):
+        return by_grade(queryset, is_descending, "-development__date", "pk")
 
     def render_actors(self, record):
         return ", ".join(sorted(actor.code for actor in record.development.actors.all()))

@@ -32,11 +32,13 @@ from tracker.models import (
     Development,
     DevelopmentKind,
     Evidence,
+    FollowKind,
     Recommendation,
     Snapshot,
+    Source,
 )
 from tracker.roles import can_read_reports
-from tracker.tables import ActorTable, DevelopmentTable, EvidenceTable
+from tracker.tables import ActorTable, DevelopmentTable, EvidenceTable, best_source_grade
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -81,8 +83,9 @@ def read_as_of(request) -> tuple[datetime.date | None, list[str]]:
 
 
 def developments_with_links():
-    """Published developments with what their table rows show."""
-    return Development.objects.published().with_links()
+    """Published developments with what their table rows show (their best source's
+    grade included)."""
+    return Development.objects.published().with_links().annotate(source_grade=best_source_grade())
 
 
 def recent_developments(as_of, limit=8):
@@ -90,7 +93,7 @@ def recent_developments(as_of, limit=8):
         Development.objects.published().select_related("kind").prefetch_related("actors")
     )
     if as_of is not None:
-        developments = developments.filter(date__lte=as_of)
+        developments = developments.filter(progress.dated_by(as_of))
     return developments.order_by("-date", "title")[:limit]
 
 
@@ -127,18 +130,142 @@ def dashboard(request):
 
 @report
 def methodology(request):
+    """The codebook, printed from the constants the figures are computed with; its
+    worked example is computed by methodology.points, so the page cannot drift."""
+    Status, Stance, Nature = Development.Status, Evidence.Stance, DevelopmentKind.Nature
+    Strength, Confidence, Reliability = Evidence.Strength, Evidence.Confidence, Source.Reliability
+
+    def definitions(model, name) -> dict[str, str]:
+        # A field's help text defines each choice: "High: … Medium: …" → {"High": "…"}.
+        help_text = str(model._meta.get_field(name).help_text)
+        return dict(re.findall(r"(\w+): (.+?)(?= \w+: |$)", help_text))
+
+    def grade(reliability) -> str:
+        return Reliability(reliability).label.split(":")[0]  # "A: primary official record"
+
+    confidence_defs = definitions(Evidence, "confidence")
+    reliability_defs = definitions(Source, "reliability")
+    strength_examples = {
+        Strength.WEAK: "Japan and a European state declare an intent to train together (TSU-2).",
+        Strength.MODERATE: "Observers from a European navy attend a Japanese exercise (TSU-2).",
+        Strength.STRONG: "Japanese and European forces hold a joint exercise (TSU-2).",
+    }
+    status_examples = {
+        Status.OCCURRED: "British and Japanese troops hold a joint field exercise in Japan.",
+        Status.ANNOUNCED: "The Japanese and Italian defence ministers announce a joint "
+        "exercise for next year.",
+        Status.REPORTED: "A newspaper reports that Japan and France are considering a joint "
+        "exercise.",
+        Status.CANCELLED: "A planned call of Japanese training ships in Greece is called off.",
+    }
+    # Four links to TSU-2, each (stance, strength, nature, status, confidence, reliability).
+    example = []
+    for title, inputs in (
+        (
+            "Japanese and French navies hold a joint exercise",
+            ("advances", 3, "material", "occurred", "high", "primary"),
+        ),
+        (
+            "Japan and Germany announce talks on joint training",
+            ("advances", 2, "verbal", "announced", "medium", "secondary"),
+        ),
+        (
+            "A planned Japanese-British drill is called off",
+            ("hinders", 2, "material", "cancelled", "medium", "secondary"),
+        ),
+        (
+            "One outlet reports a joint exercise with Italy under consideration",
+            ("advances", 2, "material", "reported", "low", "unconfirmed"),
+        ),
+    ):
+        stance, strength, nature = Stance(inputs[0]), inputs[1], Nature(inputs[2])
+        status, confidence, reliability = Status(inputs[3]), Confidence(inputs[4]), inputs[5]
+        setback = status == Status.CANCELLED and stance == Stance.HINDERS
+        example.append(
+            {
+                "title": title,
+                "inputs": inputs,
+                "factors": [  # (column, value, weight), in the formula's order
+                    ("Sign", stance.label, codebook.STANCE_SIGNS[stance]),
+                    ("Strength", Strength(strength).label, strength),
+                    ("Nature", nature.value, codebook.NATURE_WEIGHTS[nature]),
+                    (
+                        "Status",
+                        status.value,
+                        codebook.CANCELLED_HINDERING_WEIGHT
+                        if setback
+                        else codebook.STATUS_WEIGHTS[status],
+                    ),
+                    ("Confidence", confidence.value, codebook.CONFIDENCE_WEIGHTS[confidence]),
+                    (
+                        "Source grade",
+                        grade(reliability),
+                        codebook.RELIABILITY_WEIGHTS[Reliability(reliability)],
+                    ),
+                ],
+                "points": codebook.points(*inputs),
+            }
+        )
+    ladder = list(progress.LADDER)
     return render(
         request,
         "tracker/methodology.html",
         {
             "nav": "methodology",
-            "statuses": [
-                (status.label, Assessment.PERCENTAGES[status]) for status in Assessment.Status
+            "version": codebook.VERSION,
+            "signs": [(Stance(s).label, sign) for s, sign in codebook.STANCE_SIGNS.items()],
+            "strengths": [(s, s.label, strength_examples[s]) for s in Strength],
+            "natures": [(n, n.label, codebook.NATURE_WEIGHTS[n]) for n in Nature],
+            "development_statuses": [
+                (s, s.label, codebook.STATUS_WEIGHTS[s], status_examples[s]) for s in Status
             ],
-            "material_weight": codebook.NATURE_WEIGHTS[DevelopmentKind.Nature.MATERIAL],
-            "verbal_weight": codebook.NATURE_WEIGHTS[DevelopmentKind.Nature.VERBAL],
+            "cancelled_hindering_weight": codebook.CANCELLED_HINDERING_WEIGHT,
+            "confidences": [
+                (c, c.label, codebook.CONFIDENCE_WEIGHTS[c], confidence_defs.get(c.label, ""))
+                for c in Confidence
+            ],
+            "reliabilities": [
+                (
+                    r,
+                    grade(r),
+                    r.label.split(": ", 1)[-1],
+                    codebook.RELIABILITY_WEIGHTS[r],
+                    reliability_defs.get(grade(r), ""),
+                )
+                for r in Reliability
+            ],
+            "unsourced_grade": grade(codebook.UNSOURCED),
+            "follow_kinds": [(f, f.label) for f in FollowKind],
+            "example": example,
+            "example_total": sum(link["points"] for link in example),
+            "assessment_statuses": [
+                (
+                    s.label,
+                    ladder.index(s) + 1 if s in ladder else None,
+                    s in Assessment.NEEDS_REASON,
+                )
+                for s in Assessment.Status
+            ],
+            "ladder_steps": len(ladder),
         },
     )
+
+
+# How a stage reads in a development's chain ("announced 9 January 2023 → in force
+# 1 September 2023"): how it follows the stage before it, else its status.
+CHAIN_WORDS = {
+    FollowKind.FULFILS: "fulfilled",
+    FollowKind.IN_FORCE: "in force",
+    FollowKind.SUPERSEDES: "superseded",
+    FollowKind.CANCELS: "cancelled",
+}
+
+
+def chain_word(stage: Development) -> str:
+    """How `stage` reads in its chain: 'in force', or for a first stage 'announced'."""
+    if stage.follows_as:
+        return CHAIN_WORDS[FollowKind(stage.follows_as)]
+    return stage.get_status_display().split(" (")[0].lower()  # 'Reported (planned…)'
 
 
 @report
@@ -159,10 +286,25 @@ def development_detail(request, pk):
     # A draft is for the editors who review it; everyone else sees published records.
     if not development.published and not request.user.has_perm("tracker.change_development"):
         raise Http404("No such development.")
+    # The report pages show published stages only, whoever reads them.
+    stages = [s for s in development.chain() if s.published or s.pk == development.pk]
+    # A published stage that follows it takes its place in the figures (progress.counted).
+    replaced = development.published and not (
+        Development.objects.filter(pk=development.pk)
+        .filter(progress.counted(None, development=""))
+        .exists()
+    )
     return render(
         request,
         "tracker/development_detail.html",
-        {"nav": "developments", "development": development},
+        {
+            "nav": "developments",
+            "development": development,
+            "chain": [(s, chain_word(s)) for s in stages] if len(stages) > 1 else [],
+            "followed_by": [s for s in stages if s.follows_id == development.pk]
+            if replaced
+            else [],
+        },
     )
 
 
@@ -237,6 +379,7 @@ class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixi
             self.recommendation.evidence.filter(progress.counted(self.as_of))
             .select_related("development__kind")
             .prefetch_related("development__actors")
+            .annotate(source_grade=best_source_grade("development"))
         )
 
     def get_export_filename(self, export_format):
@@ -416,7 +559,12 @@ def snapshot_detail(request, slug):
     export_format = request.GET.get("_export")
     if export_format in FORMATS:
         filename = f"snapshot-{snapshot.slug}.{export_format}"
-        return export_response(progress.figure_rows(snapshot.figures), export_format, filename)
+        return export_response(
+            progress.figure_rows(snapshot.figures),
+            export_format,
+            filename,
+            version=snapshot.methodology,  # frozen under its own methodology
+        )
     url = request.build_absolute_uri(snapshot.get_absolute_url())
     return render(
         request,

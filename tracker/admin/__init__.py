@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q
 from django.forms import Textarea  # `forms` here names tracker/admin/forms.py
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -24,6 +25,7 @@ from tracker.admin.forms import (
     AssessmentFormSet,
     CitationFormSet,
     DevelopmentForm,
+    EvidenceForm,
     EvidenceFormSet,
     LinkEvidenceForm,
 )
@@ -124,16 +126,61 @@ class CitationInline(SafeAutocompleteFields, admin.TabularInline):
 
 class EvidenceInline(SafeAutocompleteFields, admin.TabularInline):
     model = Evidence
+    form = EvidenceForm
     formset = EvidenceFormSet
     extra = 1
     autocomplete_fields = ("recommendation",)
-    fields = ("recommendation", "stance", "strength", "rationale")
+    fields = ("recommendation", "stance", "strength", "confidence", "rationale")
     formfield_overrides = {models.TextField: SHORT_TEXTAREA}
+
+
+def chain_list(development: Development, drafts: bool):
+    """The development's chain, earliest stage first: each stage's date, title
+    (linked to its change page), status and how it follows the stage before it;
+    drafts only if `drafts`, and then marked."""
+    stages = [
+        stage
+        for stage in development.chain()
+        if drafts or stage.published or stage.pk == development.pk
+    ]
+    if len(stages) == 1:
+        return "Not part of a chain: it follows no development and none follows it."
+    shown = {stage.pk for stage in stages}
+
+    def title(stage):
+        if stage.pk == development.pk:
+            return format_html("<strong>{}</strong> (this development)", stage.title)
+        url = reverse("admin:tracker_development_change", args=[stage.pk])
+        return format_html('<a href="{}">{}</a>', url, stage.title)
+
+    return format_html(
+        '<ol class="development-chain">{}</ol>',
+        format_html_join(
+            "",
+            "<li>{}: {} · {}{}{}</li>",
+            (
+                (
+                    stage.date_display,
+                    title(stage),
+                    stage.get_status_display(),
+                    # How it follows the stage before, when that one is shown.
+                    f" · {stage.get_follows_as_display()}" if stage.follows_id in shown else "",
+                    "" if stage.published else " · draft",
+                )
+                for stage in stages
+            ),
+        ),
+    )
 
 
 @admin.register(Development)
 class DevelopmentAdmin(
-    ImportAndRestoreViews, Reviewed, ReviewsChanges, RecordsCreator, ReviewedHistory
+    SafeAutocompleteFields,
+    ImportAndRestoreViews,
+    Reviewed,
+    ReviewsChanges,
+    RecordsCreator,
+    ReviewedHistory,
 ):
     list_display = (
         "date_in_precision",
@@ -159,6 +206,8 @@ class DevelopmentAdmin(
     date_hierarchy = "date"
     ordering = ("-date", "title")
     form = DevelopmentForm
+    autocomplete_fields = ("follows",)
+    readonly_fields = ("chain", "published_chain", *RecordsCreator.readonly_fields)
     prepopulated_fields = {"key": ("date", "title")}
     inlines = (EvidenceInline, CitationInline)
     formfield_overrides = {models.DateField: ISO_DATE}
@@ -181,6 +230,7 @@ class DevelopmentAdmin(
                 )
             },
         ),
+        ("Chain", {"fields": (("follows", "follows_as"), "chain")}),
         ("Record", {"fields": RecordsCreator.readonly_fields, "classes": ("collapse",)}),
     )
 
@@ -189,6 +239,27 @@ class DevelopmentAdmin(
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_links()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request):
+            return fieldsets
+        # Readers see the chain as far as it is published, and no field that would
+        # name a draft it follows.
+        return [
+            (name, {**options, "fields": ("published_chain",)})
+            if name == "Chain"
+            else (name, options)
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description="stages")
+    def chain(self, obj):
+        return chain_list(obj, drafts=True) if obj and obj.pk else "—"
+
+    @admin.display(description="stages")
+    def published_chain(self, obj):
+        return chain_list(obj, drafts=False) if obj and obj.pk else "—"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -315,8 +386,19 @@ class SourceAdmin(RecordsCreator, ReviewedHistory):
     class Media:
         css = {"all": ("tracker/admin.css",)}
 
-    list_display = ("title", "publisher", "author", "published_on", "kind", "link")
-    list_filter = ("kind", "publisher")
+    list_display = ("title", "publisher", "author", "published_on", "kind", "reliability", "link")
+    list_filter = ("reliability", "kind", "publisher")
+    fields = (
+        "key",
+        "title",
+        "publisher",
+        "author",
+        "published_on",
+        "url",
+        "kind",
+        "reliability",
+        *RecordsCreator.readonly_fields,
+    )
     search_fields = ("title", "publisher", "author", "url", "key")
     prepopulated_fields = {"key": ("title",)}
     date_hierarchy = "published_on"
@@ -469,12 +551,13 @@ class LinkAdmin(ReviewsChanges, SafeAutocompleteFields, RecordsCreator, Reviewed
 @admin.register(Evidence)
 class EvidenceAdmin(LinkAdmin):
     link_name = "evidence"
-    list_display = ("development", "recommendation", "stance", "strength")
-    list_filter = ("recommendation", "stance", "strength")
+    form = EvidenceForm
+    list_display = ("development", "recommendation", "stance", "strength", "confidence")
+    list_filter = ("recommendation", "stance", "strength", "confidence")
     search_fields = ("development__title", "development__key", "rationale")
     autocomplete_fields = ("development", "recommendation")
     list_select_related = ("development", "recommendation")
-    fields = ("development", "recommendation", "stance", "strength", "rationale")
+    fields = ("development", "recommendation", "stance", "strength", "confidence", "rationale")
 
     def _item(self, obj):
         return review.evidence_item(obj)

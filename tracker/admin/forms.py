@@ -74,6 +74,26 @@ class AssessmentFormSet(UniqueAgainstSavedRows):
     message = "This recommendation already has an assessment on that date (reload the page)."
 
 
+class EvidenceForm(forms.ModelForm):
+    """An evidence link, on its own page or inline. A post without a confidence (a
+    form opened before the field existed, a script) keeps the link's confidence,
+    medium for a new one; a blank one is refused."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "confidence" in self.fields:
+            self.fields["confidence"].required = False
+
+    def clean_confidence(self):
+        confidence = self.cleaned_data.get("confidence")
+        if confidence:
+            return confidence
+        widget = self.fields["confidence"].widget
+        if widget.value_omitted_from_data(self.data, self.files, self.add_prefix("confidence")):
+            return self.instance.confidence
+        raise forms.ValidationError("Say how sure the coding is.", code="required")
+
+
 class LinkEvidenceForm(forms.Form):
     """The choices an editor makes before linking many developments at once."""
 
@@ -100,7 +120,11 @@ DEVELOPMENT_FIELDS = (
     "date",
     "precision",
     "end_date",
+    "follows",
+    "follows_as",
 )
+# Foreign keys among them, compared by id in the edit-conflict check.
+FOREIGN_KEYS = {"kind", "follows"}
 
 
 class DevelopmentForm(forms.ModelForm):
@@ -154,8 +178,8 @@ class DevelopmentForm(forms.ModelForm):
                 str(self.fields[name].label)
                 for name in DEVELOPMENT_FIELDS
                 if opened is not None
-                and getattr(opened, f"{name}_id" if name == "kind" else name)
-                != getattr(current, f"{name}_id" if name == "kind" else name)
+                and getattr(opened, f"{name}_id" if name in FOREIGN_KEYS else name)
+                != getattr(current, f"{name}_id" if name in FOREIGN_KEYS else name)
             ]
             latest = current.history.order_by("-history_date").first()
             who = latest.history_user if latest and latest.history_user else "someone else"

@@ -1,9 +1,11 @@
-"""Template filters of the reports: scores as the methodology writes them."""
+"""Template filters and tags of the reports: scores as the methodology writes them,
+and the methodology's version."""
 
 from __future__ import annotations
 
 from django import template
 
+from tracker import methodology
 from tracker.methodology import format_points
 from tracker.models import AssessmentStatus
 
@@ -34,3 +36,9 @@ def person(user) -> str:
     if user is None:
         return "–"
     return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag
+def methodology_version() -> str:
+    """The version of the methodology the figures follow: '2.0'."""
+    return methodology.VERSION
