@@ -1,13 +1,19 @@
 """Importing in the admin: upload, preview, confirm."""
 
+import io
+
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from tests.factories import make_development
 from tests.test_importers import GOOD
-from tracker.models import Development, PendingImport
+from tracker import review
+from tracker.interchange import import_developments
+from tracker.models import Development, PendingImport, Proposal
+from tracker.roles import EDITORS
 
 pytestmark = pytest.mark.django_db
 URL = reverse("admin:tracker_development_import")
@@ -125,3 +131,43 @@ def test_uploads_left_unconfirmed_expire_after_a_day(editor_client, reference):
     assert "no longer waiting" in response.content.decode()
     assert not PendingImport.objects.exists()  # deleted, not only refused
     assert not Development.objects.exists()
+
+
+CHAIN = "key,date,title,kind,actors,follows,follows_as,evidence,note\n"
+
+
+def test_an_editors_upload_proposes_a_chain_and_a_confidence_for_a_published_development(
+    editor_client, reference, django_user_model
+):
+    published = CHAIN + (
+        "pledge,2022-03-01,Pledge,agreement,JP,,,,\n"
+        "kept,2023-02-01,Kept,agreement,JP,,,TSU-2:advances:2,Keeps the pledge.\n"
+    )
+    import_developments(io.BytesIO(published.encode()), "csv")
+    upload_text = published.replace(
+        ",,,TSU-2:advances:2,", ",pledge,fulfils,TSU-2:advances:2:high,"
+    )
+
+    preview = upload(editor_client, upload_text)
+    assert (preview.context["report"].updated, preview.context["report"].proposed) == (0, 1)
+    editor_client.post(URL, {"confirm": "1", "pending": preview.context["pending"].pk})
+
+    proposal = Proposal.objects.pending().get()
+    assert (proposal.after["follows"], proposal.after["follows_as"]) == ("pledge", "fulfils")
+    assert [e["confidence"] for e in proposal.after["evidence"]] == ["high"]
+    assert [d.what for d in review.differences(proposal)] == [
+        "Follows",
+        "Follows as",
+        "Evidence TSU-2",
+    ]
+    kept = Development.objects.get(key="kept")
+    assert (kept.follows, kept.evidence.get().confidence) == (None, "medium")  # until approved
+
+    reviewer = django_user_model.objects.create_user("rita", password="x-long-pass-1")
+    reviewer.is_staff = True
+    reviewer.save()
+    reviewer.groups.add(Group.objects.get(name=EDITORS))
+    review.approve(proposal, reviewer, "The file is right.")
+    kept.refresh_from_db()
+    assert (kept.follows.key, kept.follows_as) == ("pledge", "fulfils")
+    assert kept.evidence.get().confidence == "high"

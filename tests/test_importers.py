@@ -58,6 +58,8 @@ def snapshot():
                 "summary",
                 "kind__code",
                 "status",
+                "follows__key",
+                "follows_as",
                 "location",
             )
         ),
@@ -71,13 +73,19 @@ def snapshot():
                 "source__publisher",
                 "source__url",
                 "source__published_on",
+                "source__reliability",
                 "quote",
                 "locator",
             )
         ),
         "evidence": sorted(
             Evidence.objects.values_list(
-                "development__key", "recommendation__code", "stance", "strength", "rationale"
+                "development__key",
+                "recommendation__code",
+                "stance",
+                "strength",
+                "rationale",
+                "confidence",
             )
         ),
     }
@@ -100,6 +108,16 @@ def test_a_good_file_creates_developments_with_their_links(reference):
     assert notes == {"TSU-2": "Common equipment.", "TSU-3": "Three-way synergy."}
     assert jet.evidence.get(recommendation__code="TSU-2").strength == 2  # the default
     assert Development.objects.get(key="2023-01-09-drills").date_display == "9–14 January 2023"
+
+
+def test_a_file_without_the_methodology_v2_columns_imports_with_their_defaults(reference):
+    report = run(GOOD)  # no follows, follows_as, source_reliability, nor confidences
+
+    assert report.ok, report.errors
+    assert set(Development.objects.values_list("follows", "follows_as")) == {(None, "")}
+    assert set(Evidence.objects.values_list("confidence", flat=True)) == {"medium"}
+    assert Source.objects.get(url=PIVOT).reliability == "secondary"
+    assert run(GOOD).unchanged == 3
 
 
 def test_missing_countries_are_created_from_the_country_list(reference):

@@ -45,9 +45,61 @@ def test_a_good_record_becomes_a_row_with_the_reference_ids(validator):
     assert row.status == Development.Status.OCCURRED
     assert row.actor_codes == ("GB", "JP")
     tsu2 = Recommendation.objects.get(code="TSU-2").pk
-    assert row.evidence == ((tsu2, "advances", 3, RECORD["note"]),)
+    assert row.evidence == ((tsu2, "advances", 3, RECORD["note"], "medium"),)
     assert validator.new_countries == {"GB", "JP"}
     assert Development.objects.count() == 0
+
+
+def test_a_row_carries_what_it_follows_and_the_new_grades_with_their_defaults(validator):
+    row, _ = validator.validate(2, {**RECORD, "source_title": "A source"})
+    assert (row.follows, row.follows_as) == (None, "")
+    assert row.citations[0].reliability == "secondary"
+    assert row.evidence[0][-1] == "medium"
+
+    record = {
+        **RECORD,
+        "follows": "pledge",
+        "follows_as": "fulfils",
+        "evidence": "TSU-2:advances:3:low",
+        "source_title": "A source",
+        "source_reliability": "unconfirmed",
+    }
+    row, problems = validator.validate(3, {**record, "key": "another"})
+    assert problems == []
+    assert (row.follows, row.follows_as) == ("pledge", "fulfils")
+    assert row.citations[0].reliability == "unconfirmed"
+    assert row.evidence[0][-1] == "low"
+
+
+def test_what_records_follow_is_checked_at_the_end_so_a_later_record_may_be_followed(
+    validator,
+):
+    _, problems = validator.validate(
+        2, {**RECORD, "key": "later-stage", "follows": "earlier-stage", "follows_as": "fulfils"}
+    )
+    assert problems == []
+    validator.validate(3, {**RECORD, "key": "earlier-stage", "date": "2023-01-10"})
+
+    assert validator.finish() == []
+    assert validator.referenced == {"earlier-stage"}
+
+
+def test_finish_names_the_line_of_a_record_that_follows_no_development(validator):
+    validator.validate(4, {**RECORD, "follows": "nowhere", "follows_as": "cancels"})
+
+    assert [str(problem) for problem in validator.finish()] == [
+        "line 4, follows: no development has the key 'nowhere' in the database or this file"
+    ]
+
+
+def test_the_second_pass_leaves_what_records_follow_to_the_writer(db):
+    call_command("loaddata", "reference", verbosity=0)
+    checker = Validator(check_duplicates=False)
+
+    row, problems = checker.validate(2, {**RECORD, "follows": "nowhere", "follows_as": "cancels"})
+
+    assert (problems, row.follows) == ([], "nowhere")
+    assert checker.finish() == []
 
 
 def test_validation_rejects_a_date_that_is_not_real(validator):

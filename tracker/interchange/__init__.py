@@ -3,7 +3,9 @@
 An import is accepted whole or not at all. The file is read twice, as a stream:
 the first pass validates every record and collects every problem (with the line
 the record starts on and the column at fault); only when there are none does
-the second pass write, in batches, inside one transaction. Memory stays flat as
+the second pass write, in batches, inside one transaction. A record may follow a
+development later in the file: what records follow is checked once the first
+pass has read them all, and written once the second has written them all. Memory stays flat as
 files grow: records are never all held at once, and a JSON file is decoded a
 chunk at a time, one record after another.
 

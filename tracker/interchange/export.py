@@ -22,7 +22,7 @@ def export_records(developments=None) -> Iterator[dict[str, Any]]:
     if developments is None:
         developments = Development.objects.all()
     developments = (
-        developments.select_related("kind")
+        developments.select_related("kind", "follows")
         .prefetch_related(
             "actors",
             "citations__source",
@@ -34,7 +34,7 @@ def export_records(developments=None) -> Iterator[dict[str, Any]]:
         citations = sorted(development.citations.all(), key=lambda c: c.source.key)
         first = citations[0] if citations else None
         links = sorted(
-            (e.recommendation.code, e.stance, e.strength, e.rationale)
+            (e.recommendation.code, e.stance, e.strength, e.rationale, e.confidence)
             for e in development.evidence.all()
         )
         yield {
@@ -45,6 +45,8 @@ def export_records(developments=None) -> Iterator[dict[str, Any]]:
             "summary": development.summary,
             "kind": development.kind.code,
             "status": development.status,
+            "follows": development.follows.key if development.follows else "",
+            "follows_as": development.follows_as,
             "actors": sorted(a.code for a in development.actors.all()),
             "location": development.location,
             "source_title": first.source.title if first else "",
@@ -53,10 +55,11 @@ def export_records(developments=None) -> Iterator[dict[str, Any]]:
             if first and first.source.published_on
             else "",
             "source_url": first.source.url if first else "",
+            "source_reliability": first.source.reliability if first else "",
             "source_quote": first.quote if first else "",
             "source_locator": first.locator if first else "",
             "evidence": links,
-            "note": join_notes([(code, rationale) for code, _, _, rationale in links]),
+            "note": join_notes([(code, rationale) for code, _, _, rationale, _ in links]),
             "citations": citations[1:],
         }
 
@@ -73,7 +76,8 @@ def export_developments(out: IO[str], file_format: str, developments=None) -> tu
             dropped += len(record["citations"])
             record["actors"] = ";".join(record["actors"])
             record["evidence"] = ";".join(
-                f"{code}:{stance}:{strength}" for code, stance, strength, _ in record["evidence"]
+                f"{code}:{stance}:{strength}:{confidence}"
+                for code, stance, strength, _, confidence in record["evidence"]
             )
             writer.writerow([record[name] for name in COLUMNS])
         return count, dropped
@@ -83,8 +87,14 @@ def export_developments(out: IO[str], file_format: str, developments=None) -> tu
     for record in export_records(developments):
         extra = record.pop("citations")
         record["evidence"] = [
-            {"recommendation": code, "stance": stance, "strength": strength, "rationale": note}
-            for code, stance, strength, note in record["evidence"]
+            {
+                "recommendation": code,
+                "stance": stance,
+                "strength": strength,
+                "rationale": note,
+                "confidence": confidence,
+            }
+            for code, stance, strength, note, confidence in record["evidence"]
         ]
         del record["note"]
         if extra:
@@ -94,6 +104,7 @@ def export_developments(out: IO[str], file_format: str, developments=None) -> tu
                     "publisher": c.source.publisher,
                     "date": c.source.published_on.isoformat() if c.source.published_on else "",
                     "url": c.source.url,
+                    "reliability": c.source.reliability,
                     "quote": c.quote,
                     "locator": c.locator,
                 }

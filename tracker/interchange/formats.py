@@ -31,12 +31,15 @@ COLUMNS = (
     "summary",
     "kind",
     "status",
+    "follows",
+    "follows_as",
     "actors",
     "location",
     "source_title",
     "source_publisher",
     "source_date",
     "source_url",
+    "source_reliability",
     "source_quote",
     "source_locator",
     "evidence",
@@ -47,8 +50,8 @@ REQUIRED = ("date", "title", "kind", "actors")
 JSON_ONLY = ("citations",)
 CSV_COLUMNS = frozenset(COLUMNS)
 JSON_FIELDS = frozenset(COLUMNS + JSON_ONLY)
-EVIDENCE_FIELDS = ("recommendation", "stance", "strength", "rationale")
-CITATION_FIELDS = ("title", "publisher", "date", "url", "quote", "locator")
+EVIDENCE_FIELDS = ("recommendation", "stance", "strength", "rationale", "confidence")
+CITATION_FIELDS = ("title", "publisher", "date", "url", "reliability", "quote", "locator")
 KNOWN_NAMES = JSON_FIELDS.union(EVIDENCE_FIELDS, CITATION_FIELDS)
 
 MAX_FIELD = 100_000  # characters; a larger cell is refused, not truncated

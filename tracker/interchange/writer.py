@@ -2,7 +2,9 @@
 problem does the second pass write, in batches, inside one transaction.
 
 The bulk writes are raw SQL with values prepared once (see insert_rows), and
-record_history gives them the audit trail a save in the admin would.
+record_history gives them the audit trail a save in the admin would. What a
+development follows may be written later in the file, so it is set last, once
+every development is in (Writer.link_stages), in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from tracker import review
-from tracker.interchange.formats import Problem, read_records
-from tracker.interchange.validation import CitationRow, Row, Validator
+from tracker.interchange.formats import Problem, quoted, read_records
+from tracker.interchange.validation import CitationRow, Row, Validator, chain_state
 from tracker.models import (
     CHUNK_SIZE,
     Actor,
@@ -85,6 +87,8 @@ class Writer:
     """Compares validated rows with the database and applies the differences."""
 
     FIELDS = ("date", "precision", "end_date", "title", "summary", "kind_id", "status", "location")
+    # Compared too, and written last: what the development follows, and how.
+    CHAIN = ("follows__key", "follows_as")
 
     def __init__(
         self, dry_run: bool, created_by=None, reason: str = "import", publish: bool = True
@@ -99,6 +103,9 @@ class Writer:
         self.report = ImportReport(dry_run=dry_run)
         self.problems = ProblemList()
         self.digest = hashlib.sha256()  # of every planned change, in file order
+        # (line, id, earlier stage's key, how, history type) of each development written
+        # that follows another: set by link_stages() once the whole file is in.
+        self.following: list[tuple[int, int, str, str, str]] = []
 
     def plan(self, action: str, key: str) -> None:
         self.digest.update(f"{action}:{key}\n".encode())
@@ -162,6 +169,9 @@ class Writer:
                 publisher=citation.publisher,
                 published_on=citation.published_on,
                 url=citation.url,
+                # Only a source the import creates takes the file's grade: an existing
+                # one keeps the grade an editor gave it.
+                reliability=citation.reliability,
                 created_by=self.created_by,
             ).pk
         self.sources[citation.source_key] = found
@@ -209,6 +219,7 @@ class Writer:
             self.digest.update(f"{found['pk']}:{found['key']}:{current!r}\n".encode())
             proposed = (
                 tuple(getattr(row, name) for name in self.FIELDS),
+                (row.follows, row.follows_as),
                 row.actor_codes,
                 citation_rows,
                 row.evidence,
@@ -252,6 +263,8 @@ class Writer:
                 precision=row.precision,
                 kind=kinds[row.kind_id],
                 status=row.status,
+                follows=row.follows,
+                follows_as=row.follows_as,
                 location=row.location,
                 summary=row.summary,
                 actors=row.actor_codes,
@@ -271,7 +284,7 @@ class Writer:
         by_key = {
             d["key"]: d
             for d in Development.objects.filter(key__in=keyed).values(
-                "pk", "key", "published", *self.FIELDS
+                "pk", "key", "published", *self.FIELDS, *self.CHAIN
             )
         }
         keyless = [row for row in rows if not row.keyed]
@@ -279,7 +292,7 @@ class Writer:
         generated_taken = set()
         if keyless:
             for d in Development.objects.filter(title__in=[r.title for r in keyless]).values(
-                "pk", "key", "published", *self.FIELDS
+                "pk", "key", "published", *self.FIELDS, *self.CHAIN
             ):
                 by_identity[(d["date"], d["title"])] = d
             generated_taken = set(
@@ -304,11 +317,13 @@ class Writer:
         return existing
 
     def _current(self, found: dict, links) -> tuple:
-        """A development as the database holds it: (fields, actors, citations, evidence)."""
+        """A development as the database holds it: (fields, (the key of the development
+        it follows, how), actors, citations, evidence)."""
         actors, citations, evidence = links
         pk = found["pk"]
         return (
             tuple(found[name] for name in self.FIELDS),
+            tuple(found[name] for name in self.CHAIN),
             actors.get(pk, ()),
             citations.get(pk, ()),
             evidence.get(pk, ()),
@@ -326,7 +341,12 @@ class Writer:
             ):
                 citations[dev].append(tuple(rest))
             for dev, *rest in Evidence.objects.filter(development_id__in=ids).values_list(
-                "development_id", "recommendation_id", "stance", "strength", "rationale"
+                "development_id",
+                "recommendation_id",
+                "stance",
+                "strength",
+                "rationale",
+                "confidence",
             ):
                 evidence[dev].append(tuple(rest))
         return (
@@ -359,6 +379,9 @@ class Writer:
                 [
                     "key",
                     *self.FIELDS,
+                    # Set by link_stages(): the development followed may come later.
+                    "follows",
+                    "follows_as",
                     "created_at",
                     "updated_at",
                     "created_by",
@@ -366,7 +389,7 @@ class Writer:
                     "published",
                 ],
                 [
-                    [row.key, *field_values(row), now, now, user, drafter, self.publish]
+                    [row.key, *field_values(row), None, "", now, now, user, drafter, self.publish]
                     for row, _ in to_create
                 ],
             )
@@ -381,23 +404,39 @@ class Writer:
                 development = Development(pk=pk, updated_at=timezone.now())
                 for name in self.FIELDS:
                     setattr(development, name, getattr(row, name))
+                development.follows_id, development.follows_as = None, ""  # link_stages()
                 development.drafted_by = None if self.publish else self.created_by
                 updated.append(development)
             # An editor's file updates only drafts (its changes to published ones are
             # proposals): it becomes their author, who may not publish them.
             Development.objects.bulk_update(
-                updated, [*self.FIELDS, "updated_at", *(() if self.publish else ("drafted_by",))]
+                updated,
+                [
+                    *self.FIELDS,
+                    "follows",
+                    "follows_as",
+                    "updated_at",
+                    *(() if self.publish else ("drafted_by",)),
+                ],
             )
             changed = [pk for _, pk, _ in to_update]
             for model in (DevelopmentActor, Citation, Evidence):
                 model.objects.filter(development_id__in=changed).delete()
 
-        created_ids = [ids[row.key] for row, _ in to_create]
-        changed_ids = [pk for _, pk, _ in to_update]
-        record_history(Development, "id", created_ids, "+", self.created_by, self.reason)
-        record_history(Development, "id", changed_ids, "~", self.created_by, self.reason)
         pairs = [(ids[row.key], row, c) for row, c in to_create]
         pairs += [(pk, row, c) for row, pk, c in to_update]
+        # A development that follows another has its history recorded once that is set.
+        history: dict[str, list[int]] = {"+": [], "~": []}
+        for number, (pk, row, _) in enumerate(pairs):
+            history_type = "+" if number < len(to_create) else "~"
+            if row.follows:
+                self.following.append((row.line, pk, row.follows, row.follows_as, history_type))
+            else:
+                history[history_type].append(pk)
+        for history_type, history_ids in history.items():
+            record_history(
+                Development, "id", history_ids, history_type, self.created_by, self.reason
+            )
         insert_rows(
             DevelopmentActor,
             ["development", "actor"],
@@ -428,6 +467,7 @@ class Writer:
                 "stance",
                 "strength",
                 "rationale",
+                "confidence",
                 "created_at",
                 "updated_at",
                 "created_by",
@@ -443,6 +483,44 @@ class Writer:
                 self.created_by,
                 self.reason,
             )
+
+    def link_stages(self) -> None:
+        """Set what each development written follows, once every development of the
+        file is in (the one it follows may come later in the file), in one statement;
+        then record their history, so that it holds the chain."""
+        if not self.following or self.dry_run or self.problems:
+            return
+        keys = sorted({earlier for _, _, earlier, _, _ in self.following})
+        ids: dict[str, int] = {}
+        for chunk in _chunks(keys, 500):
+            ids.update(Development.objects.filter(key__in=chunk).values_list("key", "pk"))
+        for line, _, earlier, _, _ in self.following:
+            if earlier not in ids:  # deleted since the first pass checked it
+                self.problems.add(
+                    Problem(
+                        line,
+                        "follows",
+                        f"no development has the key {quoted(earlier)} in the database "
+                        "or this file",
+                    )
+                )
+        if self.problems:
+            return
+        sql = (
+            f"UPDATE {connection.ops.quote_name(Development._meta.db_table)} "
+            f"SET {_column(Development, 'follows')} = %s, "
+            f"{_column(Development, 'follows_as')} = %s WHERE {_column(Development, 'id')} = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                sql, [(ids[earlier], kind, pk) for _, pk, earlier, kind, _ in self.following]
+            )
+        for history_type in ("+", "~"):
+            history_ids = [pk for _, pk, _, _, done in self.following if done == history_type]
+            for chunk in _chunks(history_ids, CHUNK_SIZE):
+                record_history(
+                    Development, "id", chunk, history_type, self.created_by, self.reason
+                )
 
 
 def record_history(model, column: str, ids: list[int], history_type: str, user, reason: str):
@@ -481,11 +559,16 @@ def insert_rows(model, field_names: list[str], rows: list[list]) -> None:
     if not rows:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in field_names)
+    columns = ", ".join(_column(model, name) for name in field_names)
     placeholders = ", ".join(["%s"] * len(field_names))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _column(model, field_name: str) -> str:
+    """The quoted column of a model's field."""
+    return connection.ops.quote_name(model._meta.get_field(field_name).column)
 
 
 # Any constant: the key of the PostgreSQL advisory lock imports take.
@@ -542,7 +625,8 @@ class ProblemList:
             self.unlisted += 1
 
     def put_in(self, report: ImportReport) -> None:
-        report.errors = list(self.listed)
+        # In line order: the checks of the whole file (what records follow) come last.
+        report.errors = sorted(self.listed, key=lambda problem: problem.line)
         report.unlisted_errors = self.unlisted
         if self.unlisted:
             report.errors.append(
@@ -564,6 +648,7 @@ def check_records(stream: IO[bytes], file_format: str, progress=None):
         problems.add(*validator.validate(line, record, found)[1])
         if progress and records % CHUNK_SIZE == 0:
             progress("validated", records)
+    problems.add(*validator.finish())
     return validator, records, problems
 
 
@@ -618,6 +703,10 @@ def import_developments(
         DataVersion.objects.bump()  # bulk writes send no signals
         writer = Writer(dry_run=dry_run, created_by=created_by, reason=reason, publish=publish)
         writer.add_countries(validator.new_countries)
+        if validator.following:
+            # The chains the first pass checked the file's against: a confirm refuses
+            # if one changed since the preview.
+            writer.digest.update(f"chains:{chain_state(validator.referenced)!r}\n".encode())
         done = 0
         try:
             for batch in _batches(_rows(stream, file_format), CHUNK_SIZE):
@@ -625,6 +714,7 @@ def import_developments(
                 done += len(batch)
                 if progress:
                     progress("written" if not dry_run else "checked", done)
+            writer.link_stages()
         except _ChangedSinceChecked as changed:
             writer.problems.add(*changed.problems)  # reported, and the writes rolled back
         for code in sorted(validator.new_countries):
