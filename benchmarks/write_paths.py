@@ -102,10 +102,11 @@ class BulkCreateWriter(TimedWriter):
                 stance=stance,
                 strength=strength,
                 rationale=rationale,
+                confidence=confidence,
                 **stamps,
             )
             for pk, row, _ in pairs
-            for recommendation, stance, strength, rationale in row.evidence
+            for recommendation, stance, strength, rationale, confidence in row.evidence
         ]
         for model, objects in (
             (DevelopmentActor, actors),
