@@ -13,7 +13,7 @@ from tests.factories import (
     make_kind,
     make_recommendation,
 )
-from tracker import review
+from tracker import review, snapshots
 from tracker.models import Citation, Development, Evidence, Proposal
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,7 @@ def admin_url(model, view, *args):
 
 
 def test_every_changelist_add_and_change_page_answers_200(admin_client, seed, editor):
+    snapshots.take("Every page")
     development = Development.objects.first()
     after = {**review.development_record(development), "title": "Proposed title"}
     review.propose_development(development, after, editor, "a test")

@@ -25,6 +25,7 @@ from django.urls import URLResolver
 
 from tests.conftest import signed_in
 from tests.factories import make_development, make_evidence
+from tracker import snapshots
 from tracker.models import Assessment, DataVersion, Development, Recommendation
 from tracker.roles import ANALYSTS, EDITOR_PERMISSIONS, EDITORS
 
@@ -156,12 +157,14 @@ def snapshot():
 
 @pytest.fixture
 def world(seed, django_user_model, editor):
-    """The seed, a draft, a deleted development, history everywhere, and every role."""
+    """The seed, a draft, a deleted development, a snapshot, history everywhere, and
+    every role."""
     draft = make_development(title="A draft", published=False, created_by=editor)
     gone = make_development(title="Deleted")
     gone.delete()
     make_evidence(development=draft, recommendation=Recommendation.objects.first())
     Assessment.objects.filter(pk=Assessment.objects.first().pk).update(published=False)
+    snapshots.take("Swept")
 
     def member(name, group=None, **flags):
         user = django_user_model.objects.create_user(name, password="x-long-pass-1", **flags)

@@ -22,7 +22,9 @@ def test_migrate_creates_both_groups_with_their_permissions():
     assert not {"change_recommendation", "change_framework", "change_developmentkind"} & editors
     assert {"view_proposal", "change_proposal"} <= editors
     assert analysts == {p for p in editors if p.startswith("view_")} - {"view_proposal"}
-    assert len(analysts) == 11  # ten models, and the reports
+    assert len(analysts) == 12  # eleven models, and the reports
+    assert {"view_snapshot", "add_snapshot"} <= editors
+    assert "change_snapshot" not in editors
 
 
 def test_ensure_roles_is_idempotent_and_repairs_drift():

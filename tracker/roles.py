@@ -31,6 +31,8 @@ EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "recommendation": ("view",),
     "developmentkind": ("view",),
     "proposal": ("view", "change"),
+    # Editors take snapshots when a review is published; nobody changes one.
+    "snapshot": ("view", "add"),
 }
 
 # Analysts read the reports, the exports and the published records in the admin,

@@ -2,7 +2,8 @@
 
 The ModelAdmins and their registrations live here; beside them `forms.py` (the
 development form's edit-conflict check, the upload form), `widgets.py`,
-`filters.py`, `views.py` (import and restore) and `proposals.py` (review).
+`filters.py`, `views.py` (import and restore), `proposals.py` (review) and
+`snapshots.py` (taking frozen snapshots).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from tracker import review
+from tracker.admin import snapshots as snapshots  # registers SnapshotAdmin
 from tracker.admin.filters import RecommendationListFilter, StanceListFilter
 from tracker.admin.forms import (
     AssessmentFormSet,
