@@ -31,34 +31,6 @@ def axis_labels(chart) -> list[str]:
     return [text.text for text in svg(chart).iter("text") if text.get("class") == "axis"]
 
 
-# --- progress_bar --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("percentage", "drawn"),
-    [
-        pytest.param(-5, 0, id="negative-is-empty"),
-        pytest.param(0, 0, id="zero"),
-        pytest.param(42.7, 42, id="fraction-cut-to-a-whole-percent"),
-        pytest.param(100, 100, id="full"),
-        pytest.param(150, 100, id="over-full-is-full"),
-    ],
-)
-def test_progress_bar_is_filled_to_a_percentage_between_0_and_100(percentage, drawn):
-    chart = charts.progress_bar(percentage, "TSU-1 progress")
-    track, fill = rects(chart)
-    assert track["width"] == "100"
-    assert fill["width"] == str(drawn)
-    assert svg(chart).get("aria-label") == f"TSU-1 progress: {drawn}%"
-
-
-def test_progress_bar_label_is_escaped_text_not_markup():
-    chart = svg(charts.progress_bar(50, 'A & B <b>"bold"</b>'))
-    assert chart.get("aria-label") == 'A & B <b>"bold"</b>: 50%'
-    assert chart.find("title").text == 'A & B <b>"bold"</b>: 50%'
-    assert chart.find("b") is None
-
-
 # --- monthly_bars --------------------------------------------------------------------
 
 

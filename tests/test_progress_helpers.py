@@ -1,4 +1,4 @@
-"""The matrix's shades and groups and the progress bar's percentages, as plain functions.
+"""The matrix's shades and groups and the ladder's steps, as plain functions.
 
 Models here are built in memory and never saved: none of these tests touches
 the database.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tracker.models import Actor, Assessment
-from tracker.progress import MATRIX_GROUPS, _shade, display_percentages, matrix_group
+from tracker.progress import LADDER, MATRIX_GROUPS, _shade, matrix_group, reached_step
 
 S = Assessment.Status
 
@@ -83,7 +83,7 @@ def test_matrix_group_puts_states_by_region_and_the_rest_together(kind, region, 
     assert group in MATRIX_GROUPS
 
 
-# --- display_percentages: how far each assessment's bar is drawn ----------------------
+# --- reached_step: where on the ladder a recommendation stands -------------------------
 
 
 def history(*statuses):
@@ -93,22 +93,24 @@ def history(*statuses):
 @pytest.mark.parametrize(
     ("statuses", "expected"),
     [
-        pytest.param((), [], id="no-assessments"),
-        pytest.param((S.IMPLEMENTED,), [100], id="a-single-assessment"),
-        pytest.param((S.STALLED,), [0], id="stalled-before-any-progress"),
-        pytest.param((S.SUBSTANTIAL, S.STALLED, S.STALLED), [75, 75, 75], id="stalled-keeps"),
-        pytest.param((S.IN_PROGRESS, S.NOT_IMPLEMENTED), [25, 0], id="not-implemented-empties"),
+        pytest.param((), None, id="no-assessments"),
+        pytest.param((S.IMPLEMENTED,), S.IMPLEMENTED, id="a-single-assessment"),
+        pytest.param((S.STALLED,), None, id="stalled-before-any-progress"),
+        pytest.param((S.SUBSTANTIAL, S.STALLED, S.STALLED), S.SUBSTANTIAL, id="stalled-keeps"),
         pytest.param(
-            (S.SUBSTANTIAL, S.NOT_STARTED, S.STALLED), [75, 0, 0], id="stalled-keeps-a-reset"
+            (S.IN_PROGRESS, S.NOT_IMPLEMENTED), S.IN_PROGRESS, id="not-implemented-keeps"
         ),
         pytest.param(
-            (S.IMPLEMENTED, S.IN_PROGRESS), [100, 25], id="a-later-assessment-may-lower-it"
+            (S.SUBSTANTIAL, S.NOT_STARTED, S.STALLED), S.NOT_STARTED, id="stalled-keeps-a-reset"
+        ),
+        pytest.param(
+            (S.IMPLEMENTED, S.IN_PROGRESS), S.IN_PROGRESS, id="a-later-assessment-may-lower-it"
         ),
     ],
 )
-def test_display_percentages_follow_the_statuses_in_order(statuses, expected):
-    assert display_percentages(history(*statuses)) == expected
+def test_the_step_reached_follows_the_statuses_in_order(statuses, expected):
+    assert reached_step(history(*statuses)) == expected
 
 
-def test_every_status_has_an_entry_in_the_percentages():
-    assert set(Assessment.PERCENTAGES) == set(S)
+def test_every_status_is_on_the_ladder_or_stops_a_recommendation():
+    assert set(LADDER) | set(Assessment.NEEDS_REASON) == set(S)

@@ -23,23 +23,6 @@ NEUTRAL = "#999999"
 TRACK = "#e6e6e6"
 
 
-def progress_bar(percentage: int, label: str) -> SafeString:
-    """A horizontal bar filled to `percentage`, with its label as text alternative."""
-    percentage = max(0, min(100, int(percentage)))
-    text = f"{label}: {percentage}%"
-    return format_html(
-        '<svg class="chart progress-bar" viewBox="0 0 100 8" preserveAspectRatio="none" '
-        'role="img" aria-label="{}"><title>{}</title>'
-        '<rect width="100" height="8" rx="2" fill="{}"/>'
-        '<rect width="{}" height="8" rx="2" fill="{}"/></svg>',
-        text,
-        text,
-        TRACK,
-        percentage,
-        ADVANCES,
-    )
-
-
 def monthly_bars(counts: list[int], months: list[datetime.date], label: str) -> SafeString:
     """Small bars of evidence links per month, with the span and total as text."""
     if not counts or not any(counts):

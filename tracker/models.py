@@ -1042,16 +1042,6 @@ class Assessment(Publishable, TimeStamped):
     Status = AssessmentStatus
     Reason = AssessmentReason
 
-    # Display percentages for progress bars; the status stays the authority.
-    # A stalled recommendation keeps the percentage it had reached (None here).
-    PERCENTAGES: dict[str, int | None] = {
-        Status.NOT_STARTED: 0,
-        Status.IN_PROGRESS: 25,
-        Status.SUBSTANTIAL: 75,
-        Status.IMPLEMENTED: 100,
-        Status.STALLED: None,
-        Status.NOT_IMPLEMENTED: 0,
-    }
     NEEDS_REASON = tuple(STOPPED_STATUSES)
 
     recommendation = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""Progress of recommendations: the figures reports and progress bars show.
+"""Progress of recommendations: the verdicts and evidence figures reports show.
 
 Everything is aggregated in SQL, a fixed number of queries whatever the data
 size. `as_of` limits every figure to developments dated and assessments made up
@@ -54,23 +54,6 @@ from tracker.models import (
 )
 
 MONTHS_SHOWN = 24
-
-
-def display_percentages(history: Iterable[Assessment]) -> list[int]:
-    """The progress-bar percentage of each assessment in a recommendation's history.
-
-    `history` runs oldest first. Each status maps to a fixed percentage, except
-    `stalled`, which keeps the percentage the recommendation had reached (0 when
-    it stalled before any progress). The status stays the authority; this is
-    only how far the bar is drawn.
-    """
-    percentages: list[int] = []
-    previous = 0
-    for assessment in history:
-        percentage = Assessment.PERCENTAGES[assessment.status]
-        previous = previous if percentage is None else percentage
-        percentages.append(previous)
-    return percentages
 
 
 def _weight(field: str, weights: dict, default: float = 1.0) -> Case:
@@ -166,6 +149,13 @@ LADDER = (
 )
 
 
+def reached_step(history: Iterable[Assessment]) -> str | None:
+    """The ladder's step a recommendation stands at after its assessments (oldest
+    first): its latest status on the ladder. Stalled and not implemented stand off
+    the ladder, at the step last reached (None before any)."""
+    return next((a.status for a in reversed(list(history)) if a.status in LADDER), None)
+
+
 def first_sentence(text: str) -> str:
     """The rationale's first sentence, for a card (the whole is on the page)."""
     text = " ".join(text.split())
@@ -180,7 +170,6 @@ class Standing:
     status: str | None = None
     status_label: str = "Not yet assessed"
     assessed_on: datetime.date | None = None
-    percentage: int = 0
     reason_label: str = ""
     assessor: str = ""
     rationale_lead: str = ""
@@ -259,11 +248,10 @@ def standing_of(history: list[Assessment]) -> Standing:
         status=latest.status,
         status_label=latest.get_status_display(),
         assessed_on=latest.assessed_on,
-        percentage=display_percentages(history)[-1],
         reason_label=latest.get_reason_display() if latest.reason else "",
         assessor=(author.get_full_name() or author.get_username()) if author else "",
         rationale_lead=first_sentence(latest.rationale),
-        reached=next((a.status for a in reversed(history) if a.status in LADDER), None),
+        reached=reached_step(history),
     )
 
 
