@@ -284,15 +284,23 @@ def recommendation_progress(
     """One recommendation's verdict (from its assessments by as_of, oldest first) and
     evidence figures, as its dashboard card has them."""
     figures = annotate_evidence(Recommendation.objects.filter(pk=recommendation.pk), as_of).get()
+    return _progress(recommendation, figures, standing_of(history))
+
+
+def _progress(
+    recommendation: Recommendation, figures: Any, standing: Standing, monthly=()
+) -> RecommendationProgress:
+    """A recommendation's progress from a row annotate_evidence() gave its figures."""
     return RecommendationProgress(
         recommendation=recommendation,
-        standing=standing_of(history),
+        standing=standing,
         advancing=figures.advancing,
         hindering=figures.hindering,
         net_score=figures.net_score,
         last_evidence=figures.last_evidence,
         links_since_assessment=figures.links_since_assessment,
         balance_since_assessment=figures.balance_since_assessment,
+        monthly=list(monthly),
     )
 
 
@@ -425,16 +433,11 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
         )
         by_month = counts.get(recommendation.pk, {})
         framework.recommendations.append(
-            RecommendationProgress(
-                recommendation=recommendation,
-                standing=current.get(recommendation.pk, Standing()),
-                advancing=recommendation.advancing,
-                hindering=recommendation.hindering,
-                net_score=recommendation.net_score,
-                last_evidence=recommendation.last_evidence,
-                links_since_assessment=recommendation.links_since_assessment,
-                balance_since_assessment=recommendation.balance_since_assessment,
-                monthly=[by_month.get(month, 0) for month in months],
+            _progress(
+                recommendation,
+                recommendation,  # annotated with its figures
+                current.get(recommendation.pk, Standing()),
+                [by_month.get(month, 0) for month in months],
             )
         )
     return Dashboard(frameworks=list(frameworks.values()), months=months, as_of=as_of)
