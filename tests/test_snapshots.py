@@ -101,3 +101,13 @@ def test_readers_without_a_role_cannot_read_snapshots(snapshot, client, django_u
     client.force_login(user)
     assert client.get(snapshot.get_absolute_url()).status_code == 403
     assert client.get("/snapshots/").status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/", "/recommendations/TSU-2/", "/reports/matrix/", "/timeline/"])
+def test_an_as_of_view_says_at_the_top_that_it_is_coded_today(reader, url):
+    content = reader.get(url, {"as_of": "2023-01-20"}).content.decode()
+    banner = content.split('class="banner"')[1].split("</p>")[0]
+    assert "As of 20 January 2023: events dated up to that day" in banner
+    assert "as coded today" in banner
+    assert content.index('class="banner"') < content.index("<h1")
+    assert 'class="banner"' not in reader.get(url).content.decode()
