@@ -19,7 +19,7 @@ run: install seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 install: $(STAMP)
 

@@ -18,3 +18,7 @@ WHITENOISE_USE_FINDERS = True
 
 # A fast hasher: tests create many users; production keeps Django's default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Each thread a test starts (a live server's, an import's) closes its database
+# connection when done, so the test databases can be dropped at the end of a run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
