@@ -13,8 +13,8 @@ from tests.factories import (
     make_kind,
     make_recommendation,
 )
-from tracker import review, snapshots
-from tracker.models import Citation, Development, Evidence, Proposal
+from tracker import corrections, review, snapshots
+from tracker.models import Citation, Correction, Development, Evidence, Proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +28,16 @@ def test_every_changelist_add_and_change_page_answers_200(admin_client, seed, ed
     development = Development.objects.first()
     after = {**review.development_record(development), "title": "Proposed title"}
     review.propose_development(development, after, editor, "a test")
+    corrections.record(
+        [corrections.Change("recoded", "TSU-2", "A development", None, None)],
+        reason="A test.",
+    )
     ours = [m for m in admin.site._registry if m._meta.app_label in ("tracker", "auth")]
     checked = 0
     for model in ours:
         assert admin_client.get(admin_url(model, "changelist")).status_code == 200, model
-        # Proposals are made by changing records, never added by hand.
-        add = 403 if model is Proposal else 200
+        # Proposals and corrections are made by changing records, never added by hand.
+        add = 403 if model in (Proposal, Correction) else 200
         assert admin_client.get(admin_url(model, "add")).status_code == add, model
         obj = model.objects.first()
         if obj is not None:

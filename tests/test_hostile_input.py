@@ -240,8 +240,11 @@ TRACKER_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label == "tracker"),
     key=lambda model: model._meta.model_name,
 )
-# Proposals are made by changing records: nobody adds one by hand (a test says so).
-ADDABLE_MODELS = [model for model in TRACKER_MODELS if model._meta.model_name != "proposal"]
+# Proposals and corrections are made by changing records: nobody adds one by hand (a
+# test says so).
+ADDABLE_MODELS = [
+    model for model in TRACKER_MODELS if model._meta.model_name not in ("proposal", "correction")
+]
 
 
 def is_autocomplete(form_field) -> bool:

@@ -51,6 +51,7 @@ def test_a_post_without_confidence_keeps_the_links_confidence(admin_client):
             "stance": "hinders",
             "strength": "1",
             "rationale": "Recoded.",
+            "change_reason": "Misread.",  # a published link's recoding says why
         },
     )
     assert response.status_code == 302

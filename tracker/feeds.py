@@ -1,13 +1,16 @@
-"""Atom feeds of new developments, overall and per recommendation."""
+"""Atom feeds of new developments (overall and per recommendation) and of corrections."""
 
 from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from tracker import corrections
+from tracker.filters import corrections_log
 from tracker.models import Development, Evidence, Recommendation
 from tracker.text import xml_text
 
@@ -103,3 +106,42 @@ class RecommendationEvidenceFeed(Feed):
 
     def item_updateddate(self, item):
         return item.updated_at
+
+
+class CorrectionsFeed(Feed):
+    """The corrections log, newest first; ?recommendation=CODE as on the page."""
+
+    feed_type = XmlSafeAtomFeed
+    title = "Policy Recommendation Tracker: corrections"
+    subtitle = "Every change to a published judgement, with its reason, newest first."
+
+    def get_object(self, request):
+        log = corrections_log(request.GET)
+        if not log.form.is_valid():
+            raise Http404("No such recommendation.")
+        return log
+
+    def link(self, obj):
+        query = obj.form.data.urlencode() if obj.form.cleaned_data.get("recommendation") else ""
+        return reverse("tracker:changes") + (f"?{query}" if query else "")
+
+    def items(self, obj):
+        return obj.qs[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return f"{item.recommendation.code}: {item.get_kind_display()}, {item.subject}"
+
+    def item_description(self, item):
+        change = corrections.describe(item.before, item.after)
+        return f"{change}. Reason: {item.reason}"
+
+    def item_link(self, item):
+        if item.development_id:
+            return reverse("tracker:development-detail", args=[item.development_id])
+        return reverse("tracker:recommendation-detail", args=[item.recommendation.code])
+
+    def item_guid(self, item):
+        return f"correction-{item.pk}"
+
+    def item_pubdate(self, item):
+        return item.made_at

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from tracker.models import (
     Actor,
     Citation,
+    Correction,
     Development,
     DevelopmentKind,
     Evidence,
@@ -159,3 +160,21 @@ class EvidenceFilter(django_filters.FilterSet):
         model = Evidence
         fields = ()
         form = DateRangeForm
+
+
+class CorrectionFilter(django_filters.FilterSet):
+    recommendation = django_filters.ModelChoiceFilter(
+        queryset=Recommendation.objects.all(),
+        to_field_name="code",
+        empty_label="All recommendations",
+    )
+
+    class Meta:
+        model = Correction
+        fields = ("recommendation",)
+
+
+def corrections_log(params) -> CorrectionFilter:
+    """The corrections log (by ?recommendation=CODE), newest first, for its page and feed."""
+    log = Correction.objects.select_related("recommendation", "made_by", "approved_by")
+    return CorrectionFilter(params, queryset=log)

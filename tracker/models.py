@@ -1374,3 +1374,82 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"Data version {self.version}"
+
+
+# --- Corrections to published judgements ------------------------------------------------
+
+
+class CorrectionKind(models.TextChoices):
+    """How a published judgement changed (see tracker/corrections.py)."""
+
+    ADDED = "added", "Link added"
+    REMOVED = "removed", "Link removed"
+    RECODED = "recoded", "Link recoded"
+    STATUS = "status", "Status changed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Correction(models.Model):
+    """One change to a published judgement: an evidence link's coding (stance,
+    strength, confidence), a link added to or removed from a published development,
+    an assessment's status, or the whole record withdrawn. Written in the same
+    transaction as the change, with its reason; never edited afterwards.
+
+    `before` and `after` hold the coding as it was and as it became (none where
+    there was none): {stance, strength, confidence} or {status, reason}."""
+
+    Kind = CorrectionKind
+
+    made_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="corrections"
+    )
+    development = models.ForeignKey(
+        Development, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(max_length=300, help_text="What was changed, as it was then.")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField()
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CorrectionKind.values),
+                name="tracker_correction_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="tracker_correction_reason_not_empty",
+                violation_error_message="A change to a published judgement needs a reason.",
+            ),
+        ]
+        indexes = [
+            # The corrections log of one recommendation, newest first.
+            models.Index(fields=["recommendation", "-made_at"], name="tracker_correction_rec_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation.code}: {self.get_kind_display()} ({self.subject})"

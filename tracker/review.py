@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from tracker import corrections
 from tracker.models import (
     Actor,
     Assessment,
@@ -396,6 +397,17 @@ def approve(proposal: Proposal, user, reason: str) -> Proposal:
             else:
                 assert locked.assessment_id is not None
                 target = Assessment.objects.select_for_update().get(pk=locked.assessment_id)
+            # Written before a deletion, while the row is there to point at (its
+            # corrections keep their subject once the link is set to null).
+            corrections.record(
+                corrections.changes(locked.before, locked.after),
+                reason=reason,
+                made_by=locked.proposed_by,
+                approved_by=user,
+                proposal=locked,
+                development_id=target.pk if isinstance(target, Development) else None,
+                assessment_id=target.pk if isinstance(target, Assessment) else None,
+            )
             if locked.after is None:
                 _stamp(target, user, note).delete()
                 setattr(locked, locked.kind, None)  # its row is gone
@@ -512,6 +524,9 @@ def link_or_propose(developments, recommendation, stance, strength, rationale, u
     )
     unlinked = developments.exclude(pk__in=already)
     direct = unlinked if user.is_superuser else unlinked.filter(published=False)
+    # An administrator's links to published developments go live: the corrections log
+    # has them, with the rationale as their reason.
+    titles = list(direct.filter(published=True).values_list("pk", "title"))
     result = Evidence.objects.link(
         direct, recommendation, stance, strength, rationale, created_by=user
     )
@@ -524,6 +539,15 @@ def link_or_propose(developments, recommendation, stance, strength, rationale, u
         "rationale": rationale,
         "confidence": Evidence.Confidence.MEDIUM,  # as Evidence.objects.link writes it
     }
+    for pk, title in titles:
+        corrections.record(
+            corrections.changes(
+                {"title": title, "evidence": []}, {"title": title, "evidence": [item]}
+            ),
+            reason=rationale,
+            made_by=user,
+            development_id=pk,
+        )
     proposed = 0
     for development in unlinked.filter(published=True) if not user.is_superuser else ():
         after = with_link(development_record(development), "evidence", item)

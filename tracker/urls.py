@@ -14,6 +14,8 @@ urlpatterns = [
     path("actors/<str:code>/", views.ActorDetailView.as_view(), name="actor-detail"),
     path("reports/matrix/", views.matrix, name="matrix"),
     path("timeline/", views.timeline, name="timeline"),
+    path("changes/", views.changes, name="changes"),
+    path("changes/feed/", views.report(feeds.CorrectionsFeed()), name="changes-feed"),
     path("snapshots/", views.snapshot_list, name="snapshot-list"),
     path("snapshots/<slug:slug>/", views.snapshot_detail, name="snapshot-detail"),
     path(

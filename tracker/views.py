@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -25,7 +26,7 @@ from tracker import charts, dates, progress, snapshots
 from tracker import methodology as codebook
 from tracker.caching import cached
 from tracker.downloads import FORMATS, StreamingExportMixin, TableViewMixin, export_response
-from tracker.filters import DevelopmentFilter, EvidenceFilter
+from tracker.filters import DevelopmentFilter, EvidenceFilter, corrections_log
 from tracker.models import (
     Actor,
     Assessment,
@@ -576,4 +577,16 @@ def snapshot_detail(request, slug):
             "cite": snapshots.citation(snapshot, url),
             "changes": snapshots.compare(snapshot),
         },
+    )
+
+
+@report
+def changes(request):
+    log = corrections_log(request.GET)
+    page = Paginator(log.qs, 25).get_page(request.GET.get("page"))
+    chosen = log.form.cleaned_data.get("recommendation") if log.form.is_valid() else None
+    return render(
+        request,
+        "tracker/changes.html",
+        {"nav": "changes", "filter": log, "page": page, "recommendation": chosen},
     )

@@ -44,6 +44,7 @@ from tracker.models import (
     Actor,
     Assessment,
     Citation,
+    Correction,
     Development,
     DevelopmentActor,
     DevelopmentKind,
@@ -215,6 +216,7 @@ class DevelopmentAdmin(
     formfield_overrides = {models.DateField: ISO_DATE}
     actions = ("link_to_recommendation", "publish")
     list_per_page = 50
+    corrects_judgements = True  # its evidence inline
     fieldsets = (
         (
             None,
@@ -554,6 +556,7 @@ class LinkAdmin(ReviewsChanges, SafeAutocompleteFields, RecordsCreator, Reviewed
 class EvidenceAdmin(LinkAdmin):
     link_name = "evidence"
     form = EvidenceForm
+    corrects_judgements = corrects_judgements_on_add = True
     list_display = ("development", "recommendation", "stance", "strength", "confidence")
     list_filter = ("recommendation", "stance", "strength", "confidence")
     search_fields = ("development__title", "development__key", "rationale")
@@ -616,6 +619,30 @@ class AssessmentAdmin(
     date_hierarchy = "assessed_on"
     fields = ("recommendation", "assessed_on", "status", "reason", "rationale")
     formfield_overrides = {models.DateField: ISO_DATE}
+    corrects_judgements = True
 
     def proposed_record(self, request, obj, form, formsets):
         return review.assessment_record(obj)
+
+
+# --- The corrections log ------------------------------------------------------------
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """The corrections log, to read: written with each change, never edited."""
+
+    list_display = ("made_at", "recommendation", "kind", "subject", "made_by", "approved_by")
+    list_filter = ("kind", "recommendation")
+    list_select_related = ("recommendation", "made_by", "approved_by")
+    search_fields = ("subject", "reason", "recommendation__code")
+    date_hierarchy = "made_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

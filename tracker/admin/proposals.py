@@ -7,7 +7,9 @@
   runs in a transaction (its edit-conflict check locks the row) and, by an editor,
   becomes a proposal like any other change.
 - `ReviewsChanges`: an editor's change to a published record (form, inline,
-  revert, delete, bulk delete) is kept as a `Proposal`; the live row stays.
+  revert, delete, bulk delete) is kept as a `Proposal`; the live row stays. An
+  administrator's goes live, and if it changes a published judgement it needs a
+  reason and goes in the corrections log (tracker/corrections.py).
 - `ProposalAdmin`: the review queue, with counts per kind, each proposal's
   difference field by field and link by link, and approve or reject with a reason.
 """
@@ -27,12 +29,18 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import review
+from tracker import corrections, review
 from tracker.admin_site import BaseModelAdminMixin, ModelAdminMixin, could_be_id
 from tracker.models import Assessment, Development, Proposal
 
 # Set on the request while an editor's change is kept as a proposal.
 PROPOSING = "tracker_proposing"
+# Set on the request: the published record as it stood before an administrator's
+# change went live; the judgements a change without a reason would have changed.
+BEFORE = "tracker_before"
+NEEDS_REASON = "tracker_needs_reason"
+# The change form's field for the corrections log's reason.
+REASON_FIELD = "change_reason"
 # What review decides, which no form (nor an old version) changes.
 REVIEW_STATE = ("published", "published_at", "published_by_id", "created_by_id")
 
@@ -88,6 +96,22 @@ class ReviewedHistory(ReadersSeePublished, SimpleHistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ReasonMissing(Exception):
+    """An administrator's change to a published judgement came without a reason."""
+
+    def __init__(self, found: list[corrections.Change]):
+        super().__init__("A change to a published judgement needs a reason.")
+        self.found = found
+
+
+def _missing_reason_message(found: list[corrections.Change]) -> str:
+    changed = "; ".join(f"{change.recommendation} {change.label}" for change in found)
+    return (
+        f"This changes published judgements ({changed}): say why. The reason is shown "
+        "with the change in the corrections log."
+    )
+
+
 def _changelist_message(count: int) -> str:
     return (
         f"{count} change(s) wait for review by another editor or an administrator: "
@@ -101,6 +125,11 @@ class ReviewsChanges(ModelAdminMixin):
     A subclass says what its records change (`review_target`, `proposed_record`,
     `record_without`); drafts and administrators' changes are written at once.
     """
+
+    # Whether a change here can change a published judgement (an evidence link's
+    # coding, an assessment's status), and on the add page too (a new link).
+    corrects_judgements = False
+    corrects_judgements_on_add = False
 
     def review_target(self, obj):
         """The published record a change to `obj` changes (the development of a link)."""
@@ -139,6 +168,116 @@ class ReviewsChanges(ModelAdminMixin):
         else:
             type(target).objects.filter(pk=target.pk).update(drafted_by=request.user)
 
+    # The corrections log: an administrator's change to a published judgement.
+
+    def _asks_reason(self, request, obj) -> bool:
+        """Whether the form asks why: the user's change goes live, and changes (or, on
+        a link's add page, may change) a published development or assessment."""
+        if not self.corrects_judgements or not request.user.is_superuser:
+            return False
+        if obj is None:
+            return self.corrects_judgements_on_add
+        return bool(getattr(self.review_target(obj), "published", False))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._asks_reason(request, obj):
+            return fieldsets
+        return [*fieldsets, ("Reason for this change", {"fields": (REASON_FIELD,)})]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if self._asks_reason(request, obj):
+            found = getattr(request, NEEDS_REASON, None)
+            base = kwargs.get("form", self.form)
+            reason = forms.CharField(
+                label="Reason for this change",
+                widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+                max_length=2000,
+                required=found is not None,
+                error_messages={"required": _missing_reason_message(found or [])},
+                help_text="Required when you change a published judgement: an evidence "
+                "link's stance, strength or confidence, a link added or removed, an "
+                "assessment's status. Readers see it in the corrections log.",
+            )
+            kwargs["form"] = type(base.__name__, (base,), {REASON_FIELD: reason})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def _judgement_record(self, target) -> dict:
+        if isinstance(target, Assessment):
+            return review.assessment_record(target)
+        return review.development_record(target)
+
+    def _published_target(self, obj):
+        if not self.corrects_judgements:
+            return None
+        target = self.review_target(obj)
+        if target.pk is None:
+            return None
+        return type(target).objects.filter(pk=target.pk, published=True).first()
+
+    def _remember_before(self, request, obj) -> None:
+        live = self._published_target(obj)
+        if live is not None:
+            setattr(request, BEFORE, (live, self._judgement_record(live)))
+
+    def _write_corrections(self, request, live, found, reason: str) -> None:
+        corrections.record(
+            found,
+            reason=reason,
+            made_by=request.user,
+            development_id=live.pk if isinstance(live, Development) else None,
+            assessment_id=live.pk if isinstance(live, Assessment) else None,
+        )
+
+    def _log_corrections(self, request, form) -> None:
+        """Once the change is written: log the judgements it changed, with its reason,
+        or (none given) undo it all and ask for one (see changeform_view)."""
+        remembered = getattr(request, BEFORE, None)
+        if remembered is None:
+            return
+        live, before = remembered
+        after = self._judgement_record(type(live).objects.get(pk=live.pk))
+        found = corrections.changes(before, after)
+        if not found:
+            return
+        reason = (form.cleaned_data.get(REASON_FIELD) or "").strip()
+        if not reason:
+            raise ReasonMissing(found)
+        self._write_corrections(request, live, found, reason)
+
+    def _log_deletion(self, request, obj) -> None:
+        """Before a published record (or a link of one) is deleted: log the judgements
+        it takes away, with the reason the confirmation page asked for."""
+        live = self._published_target(obj)
+        if live is None:
+            return
+        after = None if self.review_target(obj) is obj else self.record_without(obj)
+        found = corrections.changes(self._judgement_record(live), after)
+        reason = (request.POST.get(REASON_FIELD) or "").strip()
+        self._write_corrections(
+            request, live, found, reason or f"Deleted in the admin by {request.user}"
+        )
+
+    def _again_with_reason(self, request, view, *args):
+        """Run a form view; if it changed a published judgement without a reason,
+        its writes are rolled back: run it again, the reason now required."""
+        try:
+            return view(request, *args)
+        except ReasonMissing as missing:
+            for name in (BEFORE, PROPOSING, PROPOSING + "_via"):
+                if hasattr(request, name):
+                    delattr(request, name)
+            setattr(request, NEEDS_REASON, missing.found)
+            return view(request, *args)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        view = super().changeform_view
+        return self._again_with_reason(request, view, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        view = super().history_form_view  # type: ignore[misc]
+        return self._again_with_reason(request, view, object_id, version_id, extra_context)
+
     # The change form (and inlines, and the revert page).
 
     def save_model(self, request, obj, form, change):
@@ -154,11 +293,17 @@ class ReviewsChanges(ModelAdminMixin):
             for name, value in live.items():
                 setattr(obj, name, value)
         self.note_draft_author(request, obj)
+        if change or self.review_target(obj) is not obj:
+            self._remember_before(request, obj)
         super().save_model(request, obj, form, change)
+        if getattr(request, PROPOSING + "_via", None):  # a revert: no inlines follow
+            self._log_corrections(request, form)
 
     def save_related(self, request, form, formsets, change):
         if not hasattr(request, PROPOSING):
-            return super().save_related(request, form, formsets, change)
+            saved = super().save_related(request, form, formsets, change)
+            self._log_corrections(request, form)
+            return saved
         if not getattr(request, PROPOSING):
             after = self.proposed_record(request, form.instance, form, formsets)
             self._keep(request, form.instance, after, "the admin form")
@@ -222,7 +367,14 @@ class ReviewsChanges(ModelAdminMixin):
             self._keep(request, obj, self.record_without(obj), "the admin's delete button")
             return
         self.note_draft_author(request, obj)
+        self._log_deletion(request, obj)
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # An administrator's bulk delete (Django's own action): each logged as one.
+        for obj in queryset:
+            self._log_deletion(request, obj)
+        super().delete_queryset(request, queryset)
 
     def response_delete(self, request, obj_display, obj_id):
         proposals = getattr(request, PROPOSING, None)

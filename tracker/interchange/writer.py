@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import review
+from tracker import corrections, review
 from tracker.interchange.formats import Problem, quoted, read_records
 from tracker.interchange.validation import CitationRow, Row, Validator, chain_state
 from tracker.models import (
@@ -200,6 +200,7 @@ class Writer:
         self.find_sources(rows)
         links = self._links([d["pk"] for d in existing.values() if d])
         to_create, to_update, to_propose = [], [], []
+        recoded = []  # (id, title, evidence as it was, row) of published developments updated
         for row in rows:
             if row.line not in existing:
                 continue
@@ -230,6 +231,8 @@ class Writer:
                 to_propose.append((row, found["pk"], citation_rows))
             else:
                 to_update.append((row, found["pk"], citation_rows))
+                if found["published"]:
+                    recoded.append((found["pk"], found["title"], current[4], row))
         self.report.created += len(to_create)
         self.report.updated += len(to_update)
         self.report.proposed += len(to_propose)
@@ -241,7 +244,35 @@ class Writer:
         if self.dry_run or self.problems:
             return
         self._apply(to_create, to_update)
+        self._log_corrections(recoded)
         self._propose(to_propose)
+
+    def _log_corrections(self, recoded) -> None:
+        """The judgements this import changed on published developments, in the
+        corrections log with the import's reason."""
+        if not recoded:
+            return
+        codes = dict(Recommendation.objects.values_list("pk", "code"))
+
+        def record(title, evidence) -> dict:
+            return {
+                "title": title,
+                "evidence": [
+                    dict(
+                        zip(review.LINKS["evidence"][2], rest, strict=True),
+                        recommendation=codes[rec],
+                    )
+                    for rec, *rest in evidence
+                ],
+            }
+
+        for pk, title, evidence, row in recoded:
+            corrections.record(
+                corrections.changes(record(title, evidence), record(row.title, row.evidence)),
+                reason=self.reason,
+                made_by=self.created_by,
+                development_id=pk,
+            )
 
     def _propose(self, changes) -> None:
         """An editor's changes to published developments: proposals, not writes."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from tracker import methodology
+from tracker import corrections, methodology
 from tracker.methodology import format_points
 from tracker.models import AssessmentStatus
 
@@ -36,6 +36,12 @@ def person(user) -> str:
     if user is None:
         return "–"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def correction_change(correction) -> str:
+    """A correction's before -> after in words: 'strength 3 → 2; confidence Medium → Low'."""
+    return corrections.describe(correction.before, correction.after)
 
 
 @register.simple_tag
