@@ -252,3 +252,17 @@ def test_healthz_says_when_redis_answers(client):
     with override_settings(CACHES=production_redis("redis://127.0.0.1:6379/0")):
         response = client.get("/healthz")
     assert response.content == b"ok\ndatabase: ok\ncache: ok\n"
+
+
+@pytest.mark.django_db
+def test_a_new_release_reads_none_of_an_older_releases_cached_figures(monkeypatch):
+    """Cached figures are pickled objects: after a deploy that changes their shape, a
+    shared cache must not hand the new code an old release's entry."""
+    from tracker import caching
+
+    computed = []
+    assert caching.cached("figures", lambda: computed.append(1) or "old") == "old"
+    assert caching.cached("figures", lambda: computed.append(2) or "again") == "old"
+    monkeypatch.setattr(caching, "CODE", "next-release")
+    assert caching.cached("figures", lambda: computed.append(3) or "new") == "new"
+    assert computed == [1, 3]

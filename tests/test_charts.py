@@ -33,53 +33,121 @@ def axis_labels(chart) -> list[str]:
 
 # --- monthly_bars --------------------------------------------------------------------
 
+MONTHS = [D(2023, 12, 1), D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)]
 
-@pytest.mark.parametrize(
-    ("counts", "months"),
-    [
-        pytest.param([], [], id="no-months"),
-        pytest.param([0, 0, 0], [D(2023, 1, 1), D(2023, 2, 1), D(2023, 3, 1)], id="all-zero"),
-    ],
-)
-def test_monthly_bars_without_evidence_say_so_instead_of_drawing(counts, months):
-    assert str(charts.monthly_bars(counts, months, "TSU-1")) == (
+
+def bars_svg(chart) -> ET.Element:
+    """The bars' <svg>, inside the <figure> that holds it and its caption."""
+    return ET.fromstring(str(chart)).find("svg")
+
+
+def bar_labels(chart) -> list[str]:
+    return [text.text for text in bars_svg(chart).iter("text") if text.get("class") == "axis"]
+
+
+def months_drawn(chart) -> list[tuple[str, list[tuple[str, int, int]]]]:
+    """Each month's title and its bars: (fill, top, height), pointer areas left out."""
+    return [
+        (
+            month.find("title").text,
+            [
+                (rect.get("fill"), int(rect.get("y")), int(rect.get("height")))
+                for rect in month.iter("rect")
+                if rect.get("class") != "hit"
+            ],
+        )
+        for month in bars_svg(chart).iter("g")
+    ]
+
+
+def test_monthly_bars_without_any_month_say_there_is_no_evidence_yet():
+    assert str(charts.monthly_bars([], [], "TSU-1")) == (
         '<span class="muted">No evidence yet</span>'
     )
 
 
-def test_a_single_month_is_one_full_height_bar():
-    chart = charts.monthly_bars([1], [D(2024, 2, 1)], "TSU-1")
-    assert svg(chart).get("viewBox") == "0 0 12 28"
-    assert svg(chart).get("aria-label") == (
-        "TSU-1: 1 evidence link from February 2024 to February 2024, at most 1 in a month"
-    )
-    [bar] = rects(chart)
-    assert (bar["x"], bar["y"], bar["height"], bar["fill"]) == ("0", "0", "28", charts.ADVANCES)
+def test_monthly_bars_with_only_empty_months_say_which_months_instead_of_drawing():
+    chart = charts.monthly_bars([(0, 0)] * 3, MONTHS[:3], "TSU-1")
+    assert str(chart) == '<span class="muted">No evidence from Dec 2023 to Feb 2024</span>'
 
 
-def test_monthly_bars_span_the_new_year_and_total_every_month():
-    chart = charts.monthly_bars([2, 0, 3], [D(2023, 12, 1), D(2024, 1, 1), D(2024, 2, 1)], "X")
-    assert svg(chart).get("aria-label") == (
-        "X: 5 evidence links from December 2023 to February 2024, at most 3 in a month"
-    )
-    assert [rect["x"] for rect in rects(chart)] == ["0", "12", "24"]
-    titles = [title.text for title in svg(chart).iter("title")][1:]
-    assert titles == ["December 2023: 2", "January 2024: 0", "February 2024: 3"]
-
-
-def test_an_empty_month_is_a_grey_sliver_and_a_small_one_still_shows_in_blue():
-    chart = charts.monthly_bars([0, 1, 100], [D(2023, 1, 1), D(2023, 2, 1), D(2023, 3, 1)], "X")
-    drawn = [(rect["height"], rect["y"], rect["fill"]) for rect in rects(chart)]
-    assert drawn == [
-        ("1", "27", charts.TRACK),
-        ("1", "27", charts.ADVANCES),  # 1/100 of 28 rounds to 0: drawn 1 high, not hidden
-        ("28", "0", charts.ADVANCES),
+def test_advancing_bars_rise_and_hindering_bars_hang_from_one_line_on_one_scale():
+    chart = charts.monthly_bars([(3, 1), (0, 0), (0, 2), (6, 0)], MONTHS, "X")
+    base, room = charts.BARS_BASE, charts.BARS_ROOM
+    assert months_drawn(chart) == [
+        (
+            "December 2023: 3 advancing, 1 hindering",
+            [(charts.ADVANCES, base - 11, 11), (charts.HINDERS, base, 4)],  # 3/6, 1/6 of 22
+        ),
+        ("January 2024: 0 advancing, 0 hindering", []),  # an empty month draws nothing
+        ("February 2024: 0 advancing, 2 hindering", [(charts.HINDERS, base, 7)]),
+        ("March 2024: 6 advancing, 0 hindering", [(charts.ADVANCES, base - room, room)]),
     ]
+    baseline = [line for line in bars_svg(chart).iter("line") if line.get("class") != "grid"]
+    assert [(line.get("y1"), line.get("y2")) for line in baseline] == [(str(base),) * 2]
+
+
+def test_a_month_with_only_hindering_links_draws_below_the_line_at_full_scale():
+    chart = charts.monthly_bars([(0, 2)], [D(2024, 2, 1)], "TSU-1")
+    assert months_drawn(chart) == [
+        ("February 2024: 0 advancing, 2 hindering", [(charts.HINDERS, 26, 22)])
+    ]
+    assert bars_svg(chart).get("aria-label") == (
+        "TSU-1: 0 advancing and 2 hindering evidence links from February 2024 to "
+        "February 2024, at most 2 in a month"
+    )
+
+
+def test_a_single_link_among_many_still_shows_one_pixel_high():
+    chart = charts.monthly_bars([(100, 1), (1, 0)], MONTHS[:2], "X")
+    assert [bars for _, bars in months_drawn(chart)] == [
+        [(charts.ADVANCES, 4, 22), (charts.HINDERS, 26, 1)],  # 1/100 of 22 rounds to 0
+        [(charts.ADVANCES, 25, 1)],
+    ]
+
+
+def test_each_months_bars_sit_inside_its_own_column_in_order_across_the_plot():
+    chart = charts.monthly_bars([(1, 1)] * 4, MONTHS, "X")
+    columns = []
+    for month in bars_svg(chart).iter("g"):
+        hit, *bars = month.iter("rect")
+        left, width = float(hit.get("x").rstrip("%")), float(hit.get("width").rstrip("%"))
+        for bar in bars:
+            x, bar_width = float(bar.get("x").rstrip("%")), float(bar.get("width").rstrip("%"))
+            assert left < x and x + bar_width < left + width  # a gap either side
+        assert (int(hit.get("y")), int(hit.get("height"))) == (4, 44)  # the column answers
+        columns.append((left, width))
+    assert columns == [(0, 21.5), (21.5, 21.5), (43, 21.5), (64.5, 21.5)]  # 86% in four
+
+
+def test_monthly_bars_say_what_they_count_in_a_caption_axis_labels_and_text():
+    chart = charts.monthly_bars([(2, 1), (0, 0), (3, 0)], MONTHS[:3], "X")
+    figure = ET.fromstring(str(chart))
+    assert "".join(figure.find("figcaption").itertext()) == (
+        "Evidence links per month: ▲ advancing above the line, ▼ hindering below"
+    )
+    # The scale's largest count at the top and the foot, then the first and last month.
+    assert bar_labels(chart) == ["3", "3", "Dec 2023", "Feb 2024"]
+    assert bars_svg(chart).get("aria-label") == (
+        "X: 5 advancing and 1 hindering evidence links from December 2023 to "
+        "February 2024, at most 3 in a month"
+    )
+
+
+def test_a_single_month_has_one_month_label():
+    chart = charts.monthly_bars([(1, 0)], [D(2024, 2, 1)], "X")
+    assert bar_labels(chart) == ["1", "1", "Feb 2024"]
+
+
+def test_monthly_bars_keep_their_labels_in_pixels_however_narrow_the_card():
+    bars = bars_svg(charts.monthly_bars([(1, 0)], [D(2024, 2, 1)], "X"))
+    assert bars.get("viewBox") is None  # a viewBox would scale the 11px labels down
+    assert (bars.get("width"), bars.get("height")) == ("100%", str(charts.BARS_HEIGHT))
 
 
 def test_monthly_bars_refuse_counts_and_months_of_different_lengths():
     with pytest.raises(ValueError):
-        charts.monthly_bars([1, 2], [D(2023, 1, 1)], "X")
+        charts.monthly_bars([(1, 0), (2, 0)], [D(2023, 1, 1)], "X")
 
 
 # --- _scale --------------------------------------------------------------------------
@@ -174,16 +242,33 @@ def test_no_points_no_chart():
 
 def test_a_single_point_is_drawn_in_a_month_around_it():
     chart = charts.cumulative_net_chart([ScorePoint(D(2024, 1, 10), 3, 3)], "TSU-1")
-    assert axis_labels(chart) == ["3", "0", "26 Dec 2023", "25 Jan 2024"]
+    assert axis_labels(chart) == [
+        "balance (points)",
+        "3",
+        "0",
+        "26 Dec 2023",
+        "25 Jan 2024",
+    ]
     assert svg(chart).get("aria-label") == (
-        "TSU-1: from 10 January 2024 to 10 January 2024 the net score went to 3, "
+        "TSU-1: from 10 January 2024 to 10 January 2024 the balance went to 3 points, "
         "ranging between 3 and 3"
     )
 
 
 def test_a_score_that_stays_at_zero_still_has_an_axis():
     points = [ScorePoint(D(2024, 1, 1), 0, 0), ScorePoint(D(2024, 2, 1), 0, 0)]
-    assert axis_labels(charts.cumulative_net_chart(points, "X"))[:2] == ["1", "0"]
+    chart = charts.cumulative_net_chart(points, "X")
+    assert axis_labels(chart)[:3] == ["balance (points)", "1", "0"]
+    assert {circle.get("fill") for circle in svg(chart).iter("circle")} == {charts.NEUTRAL}
+
+
+def test_a_balance_that_crosses_zero_labels_zero_between_its_ends():
+    points = [ScorePoint(D(2024, 1, 1), 2, 2), ScorePoint(D(2024, 2, 1), -4, -2)]
+    chart = svg(charts.cumulative_net_chart(points, "X"))
+    values = {t.text: float(t.get("y")) for t in chart.iter("text") if t.get("dx") == "-9"}
+    assert values == {"2": 30 + 4, "-2": 210 + 4, "0": 120 + 4}  # each on its line
+    [zero] = chart.findall("line")
+    assert float(zero.get("y1")) == 120
 
 
 def test_rises_are_blue_circles_and_falls_vermilion_squares_at_the_axis_ends():
@@ -191,11 +276,39 @@ def test_rises_are_blue_circles_and_falls_vermilion_squares_at_the_axis_ends():
     chart = svg(charts.cumulative_net_chart(points, "X"))
     [circle] = chart.iter("circle")
     [square] = chart.iter("rect")
-    assert (circle.get("fill"), float(circle.get("cy"))) == (charts.ADVANCES, 14)  # top: 2
-    assert (square.get("fill"), float(square.get("y"))) == (charts.HINDERS, 190 - 4)  # bottom: -1
+    assert (circle.get("fill"), float(circle.get("cy"))) == (charts.ADVANCES, 30)  # top: 2
+    assert (square.get("fill"), float(square.get("y"))) == (charts.HINDERS, 210 - 4)  # foot: -1
+    assert square.get("transform") == "translate(-4)"  # centred on its date
     assert circle.find("title").text == "31 December 2023: +2 (total 2)"
     assert square.find("title").text == "1 January 2024: -3 (total -1)"
-    assert chart.get("aria-label").endswith("went to -1, ranging between -1 and 2")
+    assert chart.get("aria-label").endswith("went to -1 points, ranging between -1 and 2")
+
+
+def test_the_line_and_the_marks_span_the_same_plot_from_the_value_labels_to_the_edge():
+    points = [ScorePoint(D(2024, 1, 1), 5, 5), ScorePoint(D(2024, 3, 1), -2, 3)]
+    chart = svg(charts.cumulative_net_chart(points, "X"))
+    plot = chart.find("svg")
+    left, width = float(plot.get("x").rstrip("%")), float(plot.get("width").rstrip("%"))
+    assert left + width == charts.CUMULATIVE_RIGHT
+    circle, square = chart.find("circle"), chart.find("rect")
+    assert float(circle.get("cx").rstrip("%")) == left  # the first date
+    assert float(square.get("x").rstrip("%")) == charts.CUMULATIVE_RIGHT  # the last
+    assert plot.find("path").get("d") == "M0.0,210.0H0.0V30.0H1000.0V102.0H1000"
+
+
+def test_longer_value_labels_get_a_wider_margin():
+    def left(total):
+        chart = svg(charts.cumulative_net_chart([ScorePoint(D(2024, 1, 1), total, total)], "X"))
+        return float(chart.find("svg").get("x").rstrip("%"))
+
+    assert left(3) == 8  # the narrowest margin
+    assert left(-1234.5) > left(-12) > left(3)
+
+
+def test_the_cumulative_chart_keeps_its_labels_in_pixels_on_a_phone():
+    chart = svg(charts.cumulative_net_chart([ScorePoint(D(2024, 1, 1), 1, 1)], "X"))
+    assert chart.get("viewBox") is None  # a viewBox would scale the 11px labels down
+    assert chart.get("width") == "100%"
 
 
 # --- timeline_chart ------------------------------------------------------------------

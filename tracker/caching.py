@@ -23,8 +23,10 @@ in the log, and pages go on.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from django.apps import apps
@@ -51,10 +53,20 @@ UNREPORTED = {"DataVersion", "PendingImport", "Proposal"}
 REPORTED: set[type] = set()
 
 
+# The code that makes the cached figures: a release that changes them (their shape,
+# their rules) reads none of an earlier release's entries from a shared cache.
+CODE = hashlib.sha256(
+    b"".join(
+        (Path(__file__).with_name(module)).read_bytes()
+        for module in ("progress.py", "methodology.py", "snapshots.py")
+    )
+).hexdigest()[:10]
+
+
 def cached(name: str, compute: Callable[[], T], *parts) -> T:
-    """compute(), or its result for the same name, parts and data version."""
+    """compute(), or its result for the same name, parts, data version and code."""
     version = DataVersion.objects.current()
-    key = ":".join(["tracker", name, f"v{version}", *map(str, parts)])
+    key = ":".join(["tracker", CODE, name, f"v{version}", *map(str, parts)])
     try:
         value = cache.get(key, MISSING)
     except CACHE_ERRORS as exc:

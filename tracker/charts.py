@@ -8,6 +8,7 @@ apart; advancing and hindering also differ in position, not only in colour.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -20,44 +21,136 @@ from tracker.methodology import format_points as fmt
 ADVANCES = "#0072B2"  # blue
 HINDERS = "#D55E00"  # vermilion
 NEUTRAL = "#999999"
-TRACK = "#e6e6e6"
 
 
-def monthly_bars(counts: list[int], months: list[datetime.date], label: str) -> SafeString:
-    """Small bars of evidence links per month, with the span and total as text."""
-    if not counts or not any(counts):
+# The monthly bars and the cumulative chart have no viewBox: they stretch to the
+# width they are given, so positions across are percentages of it, while heights
+# and text are pixels. Their labels stay 11px however narrow the chart; a viewBox
+# shrinks them with it (the cumulative chart's, 640 units wide, were under 6px on
+# a phone).
+
+
+def _percent(value: float) -> str:
+    """A horizontal position or width as a share of the chart's width ('12.5%')."""
+    return f"{round(value, 2):g}%"
+
+
+# The dashboard's monthly bars: heights in px, widths in % of the chart's.
+BARS_PLOT = 86  # % of the width for the bars; the scale's labels sit to the right
+BARS_TOP, BARS_ROOM = 4, 22  # px: the top gridline, the tallest bar on either side
+BARS_BASE = BARS_TOP + BARS_ROOM  # the line advancing bars rise from, hindering hang from
+BARS_BOTTOM = BARS_BASE + BARS_ROOM
+BARS_HEIGHT = BARS_BOTTOM + 18  # and a line of month labels
+
+
+def monthly_bars(
+    counts: Sequence[tuple[int, int]], months: list[datetime.date], label: str
+) -> SafeString:
+    """Evidence links per month from a shared line: advancing above it in blue,
+    hindering below it in vermilion, on one scale, with the months and the scale's
+    largest count as axis labels and a caption that says what the bars count.
+
+    `counts` holds each month's (advancing, hindering) links, month by month.
+    """
+    if not counts:
         return mark_safe('<span class="muted">No evidence yet</span>')
-    width, height, gap = 10, 28, 2
-    tallest = max(counts)
-    total = sum(counts)
+    if len(counts) != len(months):
+        raise ValueError(f"{len(counts)} counts for {len(months)} months")
+    if not any(advancing or hindering for advancing, hindering in counts):
+        return format_html(
+            '<span class="muted">No evidence from {} to {}</span>',
+            f"{months[0]:%b %Y}",
+            f"{months[-1]:%b %Y}",
+        )
+    tallest = max(max(month) for month in counts)
+    advancing = sum(month[0] for month in counts)
+    hindering = sum(month[1] for month in counts)
     text = (
-        f"{label}: {total} evidence link{'s' if total != 1 else ''} from "
-        f"{months[0]:%B %Y} to {months[-1]:%B %Y}, at most {tallest} in a month"
+        f"{label}: {advancing} advancing and {hindering} hindering evidence "
+        f"link{'s' if advancing + hindering != 1 else ''} from {months[0]:%B %Y} to "
+        f"{months[-1]:%B %Y}, at most {tallest} in a month"
     )
-    bars = format_html_join(
-        "",
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
-        (
-            (
-                i * (width + gap),
-                height - max(1, round(count / tallest * height)) if count else height - 1,
-                width,
-                max(1, round(count / tallest * height)) if count else 1,
-                ADVANCES if count else TRACK,
-                f"{month:%B %Y}",
-                count,
+
+    def height(count: int) -> int:
+        return max(1, round(count / tallest * BARS_ROOM))  # a single link still shows
+
+    slot = BARS_PLOT / len(counts)
+    bars = []
+    for i, (month, (up, down)) in enumerate(zip(months, counts, strict=True)):
+        x, width = _percent(i * slot + slot / 8), _percent(slot * 3 / 4)
+        drawn = []
+        if up:
+            drawn.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
+                    x,
+                    BARS_BASE - height(up),
+                    width,
+                    height(up),
+                    ADVANCES,
+                )
             )
-            for i, (month, count) in enumerate(zip(months, counts, strict=True))
+        if down:
+            drawn.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
+                    x,
+                    BARS_BASE,
+                    width,
+                    height(down),
+                    HINDERS,
+                )
+            )
+        bars.append(
+            format_html(
+                # The month's whole column answers a pointer, even where no bar is.
+                '<g class="month"><title>{}: {} advancing, {} hindering</title>'
+                '<rect class="hit" x="{}" y="{}" width="{}" height="{}" fill="transparent"/>'
+                "{}</g>",
+                f"{month:%B %Y}",
+                up,
+                down,
+                _percent(i * slot),
+                BARS_TOP,
+                _percent(slot),
+                BARS_BOTTOM - BARS_TOP,
+                SafeString("".join(drawn)),
+            )
+        )
+    month_labels = [("0", "start", f"{months[0]:%b %Y}")]
+    if len(months) > 1:
+        month_labels.append((_percent(BARS_PLOT), "end", f"{months[-1]:%b %Y}"))
+    chart = format_html(
+        '<svg class="chart monthly" width="100%" height="{h}" role="img" aria-label="{t}">'
+        "<title>{t}</title>"
+        '<line x1="0" x2="{plot}" y1="{top}" y2="{top}" class="grid"/>'
+        '<line x1="0" x2="{plot}" y1="{bottom}" y2="{bottom}" class="grid"/>'
+        '<text x="{plot}" dx="4" y="{top_label}" class="axis">{tallest}</text>'
+        '<text x="{plot}" dx="4" y="{bottom}" class="axis">{tallest}</text>'
+        "{bars}"
+        '<line x1="0" x2="{plot}" y1="{base}" y2="{base}" stroke="{n}"/>'
+        "{months}</svg>",
+        h=BARS_HEIGHT,
+        t=text,
+        plot=_percent(BARS_PLOT),
+        top=BARS_TOP,
+        bottom=BARS_BOTTOM,
+        top_label=BARS_TOP + 8,
+        tallest=tallest,
+        bars=SafeString("".join(bars)),
+        base=BARS_BASE,
+        n=NEUTRAL,
+        months=format_html_join(
+            "",
+            '<text x="{}" y="{}" text-anchor="{}" class="axis">{}</text>',
+            ((x, BARS_HEIGHT - 4, anchor, name) for x, anchor, name in month_labels),
         ),
     )
     return format_html(
-        '<svg class="chart monthly" viewBox="0 0 {} {}" preserveAspectRatio="none" role="img" '
-        'aria-label="{}"><title>{}</title>{}</svg>',
-        len(counts) * (width + gap),
-        height,
-        text,
-        text,
-        bars,
+        '<figure class="chart-figure monthly-figure">{}<figcaption class="muted">'
+        'Evidence links per month: <span class="advances">▲ advancing</span> above the line, '
+        '<span class="hinders">▼ hindering</span> below</figcaption></figure>',
+        chart,
     )
 
 
@@ -67,16 +160,21 @@ def _scale(value, low, high, start, end):
     return start + (value - low) / (high - low) * (end - start)
 
 
-def cumulative_net_chart(points, label: str) -> SafeString:
-    """A step line of the running net score over time, one mark per evidence date.
+# The recommendation page's running balance: heights in px, widths in %.
+CUMULATIVE_HEIGHT, CUMULATIVE_TOP, CUMULATIVE_BOTTOM = 240, 30, 210  # px
+CUMULATIVE_RIGHT = 97  # %: room for the last mark
 
-    Marks that raise the score are blue circles, marks that lower it vermilion
-    squares, so the two differ in shape as well as colour.
+
+def cumulative_net_chart(points, label: str) -> SafeString:
+    """A step line of the running balance over time, one mark per evidence date,
+    with its axes labelled: the balance in points up the side, dates along the foot.
+
+    Marks that raise the balance are blue circles, marks that lower it vermilion
+    squares, so the two differ in shape as well as colour (a date whose links
+    cancel out is a grey circle).
     """
     if not points:
         return mark_safe('<p class="muted">No evidence yet, so no score to chart.</p>')
-    width, height = 640, 220
-    left, right, top, bottom = 44, 16, 14, 30
     first, last = points[0].day, points[-1].day
     if first == last:
         first, last = first - datetime.timedelta(days=15), last + datetime.timedelta(days=15)
@@ -85,19 +183,31 @@ def cumulative_net_chart(points, label: str) -> SafeString:
     low, high = min(0, *totals), max(0, *totals)
     if low == high:
         high = low + 1
-
-    def x(day):
-        return round(_scale((day - first).days, 0, span, left, width - right), 1)
+    values = [(high, CUMULATIVE_TOP), (low, CUMULATIVE_BOTTOM)]
 
     def y(value):
-        return round(_scale(value, low, high, height - bottom, top), 1)
+        return round(_scale(value, low, high, CUMULATIVE_BOTTOM, CUMULATIVE_TOP), 1)
 
-    path = [f"M{x(points[0].day)},{y(0)}"]
+    if low < 0 < high and all(abs(y(0) - at) >= 14 for _, at in values):  # 0 fits between
+        values.append((0, y(0)))
+    # Wide enough for the longest value label (some 7px a character) on a phone,
+    # where the chart is about 320px wide and 1% is 3.2px.
+    left = round(max(8.0, (max(len(fmt(value)) for value, _ in values) * 7 + 10) / 3.2), 1)
+
+    def share(day):  # of the plot's width, 0 to 1
+        return _scale((day - first).days, 0, span, 0, 1)
+
+    def x(day):
+        return _percent(left + share(day) * (CUMULATIVE_RIGHT - left))
+
+    # The line is drawn in a plot of its own, 1000 units across stretched to the
+    # plot's width (its stroke unstretched); the marks are placed by percentage.
+    path = [f"M{round(share(points[0].day) * 1000, 1)},{y(0)}"]
     previous = 0
     for point in points:
-        path.append(f"H{x(point.day)}V{y(point.total)}")
+        path.append(f"H{round(share(point.day) * 1000, 1)}V{y(point.total)}")
         previous = point.total
-    path.append(f"H{width - right}")
+    path.append("H1000")
 
     marks = []
     for point in points:
@@ -108,15 +218,16 @@ def cumulative_net_chart(points, label: str) -> SafeString:
                     '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{}</title></circle>',
                     x(point.day),
                     y(point.total),
-                    ADVANCES,
+                    ADVANCES if point.change else NEUTRAL,
                     title,
                 )
             )
         else:
             marks.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="8" height="8" fill="{}"><title>{}</title></rect>',
-                    x(point.day) - 4,
+                    '<rect x="{}" y="{}" width="8" height="8" transform="translate(-4)" '
+                    'fill="{}"><title>{}</title></rect>',
+                    x(point.day),
                     y(point.total) - 4,
                     HINDERS,
                     title,
@@ -124,31 +235,34 @@ def cumulative_net_chart(points, label: str) -> SafeString:
             )
     text = (
         f"{label}: from {dates.format_day(points[0].day)} to {dates.format_day(points[-1].day)}"
-        " the net score "
-        f"went to {fmt(previous)}, ranging between {fmt(min(totals))} and {fmt(max(totals))}"
+        f" the balance went to {fmt(previous)} points, ranging between {fmt(min(totals))} "
+        f"and {fmt(max(totals))}"
     )
     return format_html(
-        '<svg class="chart cumulative" viewBox="0 0 {w} {h}" role="img" aria-label="{t}">'
+        '<svg class="chart cumulative" width="100%" height="{h}" role="img" aria-label="{t}">'
         "<title>{t}</title>"
+        '<text x="0" y="12" class="axis">balance (points)</text>'
         '<line x1="{l}" x2="{r}" y1="{zero}" y2="{zero}" stroke="{n}" stroke-dasharray="4 3"/>'
-        '<text x="{tl}" y="{ty}" text-anchor="end" class="axis">{high}</text>'
-        '<text x="{tl}" y="{by}" text-anchor="end" class="axis">{low}</text>'
+        "{values}"
         '<text x="{l}" y="{h2}" class="axis">{start}</text>'
         '<text x="{r}" y="{h2}" text-anchor="end" class="axis">{end}</text>'
-        '<path d="{path}" fill="none" stroke="{line}" stroke-width="2"/>{marks}</svg>',
-        w=width,
-        h=height,
+        '<svg x="{l}" width="{w}" height="{h}" viewBox="0 0 1000 {h}" '
+        'preserveAspectRatio="none" overflow="visible">'
+        '<path d="{path}" fill="none" stroke="{line}" stroke-width="2" '
+        'vector-effect="non-scaling-stroke"/></svg>{marks}</svg>',
+        h=CUMULATIVE_HEIGHT,
         t=text,
-        l=left,
-        r=width - right,
+        l=_percent(left),
+        r=_percent(CUMULATIVE_RIGHT),
+        w=_percent(CUMULATIVE_RIGHT - left),
         zero=y(0),
         n=NEUTRAL,
-        tl=left - 6,
-        ty=top + 4,
-        by=height - bottom,
-        high=fmt(high),
-        low=fmt(low),
-        h2=height - 8,
+        values=format_html_join(
+            "",
+            '<text x="{}" dx="-9" y="{}" text-anchor="end" class="axis">{}</text>',
+            ((_percent(left), at + 4, fmt(value)) for value, at in values),
+        ),
+        h2=CUMULATIVE_HEIGHT - 8,
         start=dates.format_day(first, short=True),
         end=dates.format_day(last, short=True),
         path="".join(path),

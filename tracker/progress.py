@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import (
     Case,
@@ -189,6 +189,13 @@ class Standing:
         return self.status is not None and self.status not in LADDER
 
 
+class MonthLinks(NamedTuple):
+    """One month's counted evidence links of each stance: a dashboard chart's bar."""
+
+    advancing: int = 0
+    hindering: int = 0
+
+
 @dataclass
 class RecommendationProgress:
     recommendation: Recommendation
@@ -199,7 +206,7 @@ class RecommendationProgress:
     last_evidence: datetime.date | None
     links_since_assessment: int = 0
     balance_since_assessment: float = 0
-    monthly: list[int] = field(default_factory=list)  # evidence links per month
+    monthly: list[MonthLinks] = field(default_factory=list)  # one per Dashboard.months
     # Drawn by the dashboard view (charts.py) on the figures it reads from the cache.
     bar: str = ""
     chart: str = ""
@@ -288,7 +295,10 @@ def recommendation_progress(
 
 
 def _progress(
-    recommendation: Recommendation, figures: Any, standing: Standing, monthly=()
+    recommendation: Recommendation,
+    figures: Any,
+    standing: Standing,
+    monthly: Iterable[MonthLinks] = (),
 ) -> RecommendationProgress:
     """A recommendation's progress from a row annotate_evidence() gave its figures."""
     return RecommendationProgress(
@@ -418,11 +428,16 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
     # The last two years of evidence: enough to see a trend, small enough to read.
     # Only those months are counted, so this reads a tenth of the links, not all.
     last = max((r.last_evidence for r in recommendations if r.last_evidence), default=None)
-    counts: dict[int, dict[datetime.date, int]] = defaultdict(dict)
+    counts: dict[int, dict[datetime.date, MonthLinks]] = defaultdict(dict)
     if last is not None:
         since = months_back(last, MONTHS_SHOWN - 1)
-        for row in monthly_counts(as_of, since=since, by=("recommendation_id",)):
-            counts[row["recommendation_id"]][row["month"]] = row["count"]
+        for row in monthly_counts(as_of, since=since, by=("recommendation_id", "stance")):
+            by_month = counts[row["recommendation_id"]]
+            month = by_month.get(row["month"], MonthLinks())
+            if row["stance"] == Evidence.Stance.HINDERS:
+                by_month[row["month"]] = month._replace(hindering=row["count"])
+            else:
+                by_month[row["month"]] = month._replace(advancing=row["count"])
     all_months = [m for by_month in counts.values() for m in by_month]
     months = months_between(min(all_months), last)[-MONTHS_SHOWN:] if last and all_months else []
 
@@ -437,7 +452,7 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
                 recommendation,
                 recommendation,  # annotated with its figures
                 current.get(recommendation.pk, Standing()),
-                [by_month.get(month, 0) for month in months],
+                [by_month.get(month, MonthLinks()) for month in months],
             )
         )
     return Dashboard(frameworks=list(frameworks.values()), months=months, as_of=as_of)

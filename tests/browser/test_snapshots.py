@@ -41,6 +41,7 @@ def test_a_snapshot_stays_as_taken_and_lists_a_later_recoding(page: Page, people
     page.goto(f"/admin/tracker/development/{raa.pk}/change/")
     row = page.locator("#evidence-group tr.form-row", has_text="TSU-2")
     row.locator("select[name$=-strength]").select_option(str(link.strength - 1))
+    page.fill("#id_change_reason", "The source calls it a step, not a leap.")
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_be_visible()
 
@@ -51,6 +52,9 @@ def test_a_snapshot_stays_as_taken_and_lists_a_later_recoding(page: Page, people
     change = page.locator('.snapshot-change[data-code="TSU-2"]')
     expect(change).to_contain_text(f"Recoded: {raa.title}")
     expect(change).to_contain_text(f"strength {link.strength} → {link.strength - 1}")
+    page.goto("/changes/")
+    expect(page.locator("main")).to_contain_text("The source calls it a step, not a leap.")
+    page.goto(snapshot.get_absolute_url())
     expect(page.locator('.snapshot-change[data-code="TSU-1"]')).to_contain_text(
         "Nothing has changed."
     )
