@@ -9,7 +9,7 @@ from tests.factories import make_development, make_evidence, make_source
 from tests.test_admin import admin_url, development_post_data
 from tests.test_importers import GOOD
 from tracker.interchange import import_developments
-from tracker.models import Citation, Development, DevelopmentActor, Evidence
+from tracker.models import Citation, Correction, Development, DevelopmentActor, Evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,12 @@ def test_a_deleted_development_can_be_found_and_restored_with_its_links(admin_cl
     assert development.evidence.get().rationale == "Kept for the record."
     assert development.citations.get().quote == "Q"
     assert development.history.latest().history_change_reason.startswith("Restored")
+    # Its deletion and its return are both in the corrections log, each with a reason
+    # (the deletion's row lost its link to the development, which was gone).
+    log = Correction.objects.filter(subject=development.title).order_by("made_at", "pk")
+    assert [c.kind for c in log] == ["withdrawn", "added"]
+    assert log.last().reason.startswith("Restored (deleted")
+    assert log.last().reason.endswith(f", by {log.last().made_by}")
     again = admin_client.post(
         reverse("admin:tracker_development_deleted"), {"history_id": record.history_id}
     )

@@ -17,6 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.signals import post_save
 from simple_history.utils import get_history_manager_for_model
 
+from tracker import corrections, review
 from tracker.models import CHUNK_SIZE, Citation, Development, DevelopmentActor, Evidence
 
 # Links deleted with their development are recorded within moments of it.
@@ -123,4 +124,12 @@ def restore_development(history_id: int, user=None, publish: bool = True) -> Dev
             instance._history_user = user
             instance._change_reason = development._change_reason
             instance.save(force_insert=True)
+    if development.published:  # its links count again: the corrections log says so
+        after = review.development_record(development)
+        corrections.record(
+            corrections.changes({**after, "evidence": []}, after),
+            reason=f"{development._change_reason}, by {user or 'a command'}",
+            made_by=user,
+            development_id=development.pk,
+        )
     return development
