@@ -71,7 +71,9 @@ def test_a_deleted_development_can_be_found_and_restored_with_its_links(admin_cl
     development = evidence.development
     Citation.objects.create(development=development, source=make_source(), quote="Q")
     pk, actors = development.pk, sorted(development.actors.values_list("code", flat=True))
-    response = admin_client.post(admin_url(Development, "delete", pk), {"post": "yes"})
+    response = admin_client.post(
+        admin_url(Development, "delete", pk), {"post": "yes", "change_reason": "A duplicate."}
+    )
     assert response.status_code == 302
     assert not Development.objects.filter(pk=pk).exists()
     assert not Evidence.objects.exists()
@@ -90,6 +92,7 @@ def test_a_deleted_development_can_be_found_and_restored_with_its_links(admin_cl
     # Its deletion and its return are both in the corrections log, each with a reason
     # (the deletion's row lost its link to the development, which was gone).
     log = Correction.objects.filter(subject=development.title).order_by("made_at", "pk")
+    assert [(c.kind, c.reason) for c in log][0] == ("withdrawn", "A duplicate.")
     assert [c.kind for c in log] == ["withdrawn", "added"]
     assert log.last().reason.startswith("Restored (deleted")
     assert log.last().reason.endswith(f", by {log.last().made_by}")

@@ -9,13 +9,21 @@ import json
 import pytest
 from django.urls import reverse
 
+from tests.factories import make_development, make_evidence
 from tests.test_admin import admin_url
 from tests.test_admin_write_sweep import replayed_form
 from tests.test_review_changes import RAA, change_form
 from tests.test_review_changes import reviewer as reviewer  # a fixture
 from tracker import corrections, review
 from tracker.interchange import export_developments, import_developments
-from tracker.models import Assessment, Correction, Development, Evidence, Proposal
+from tracker.models import (
+    Assessment,
+    Correction,
+    Development,
+    Evidence,
+    Proposal,
+    Recommendation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,10 +178,39 @@ def test_a_link_added_to_and_removed_from_a_published_development_is_logged(seed
     assert response.status_code == 302
     assert Correction.objects.get().kind == "added"
 
-    admin_client.post(admin_url(Evidence, "delete", link.pk), {"post": "yes"})
+    delete = admin_url(Evidence, "delete", link.pk)
+    assert 'name="change_reason"' in admin_client.get(delete).content.decode()
+    refused = admin_client.post(delete, {"post": "yes"}, follow=True)
+    assert "Say why" in refused.content.decode()
+    assert Evidence.objects.filter(pk=link.pk).exists()  # nothing deleted without a reason
+    admin_client.post(delete, {"post": "yes", "change_reason": "Coded twice."})
     removed = Correction.objects.filter(kind="removed").get()
     assert (removed.recommendation, removed.development) == (link.recommendation, raa)
-    assert removed.reason == "Deleted in the admin by admin"
+    assert removed.reason == "Coded twice."
+
+
+def test_an_administrators_bulk_delete_of_published_links_asks_why(seed, admin_client):
+    links = list(Evidence.objects.filter(recommendation__code="TSU-2")[:2])
+    changelist = admin_url(Evidence, "changelist")
+    data = {"action": "delete_selected", "_selected_action": [str(e.pk) for e in links]}
+    confirm = admin_client.post(changelist, data).content.decode()
+    assert 'name="change_reason"' in confirm
+    refused = admin_client.post(changelist, {**data, "post": "yes"}).content.decode()
+    assert 'name="change_reason"' in refused and "Say why" in refused
+    assert Evidence.objects.filter(pk__in=[e.pk for e in links]).count() == 2
+    admin_client.post(changelist, {**data, "post": "yes", "change_reason": "Duplicates."})
+    assert not Evidence.objects.filter(pk__in=[e.pk for e in links]).exists()
+    assert set(Correction.objects.values_list("reason", flat=True)) == {"Duplicates."}
+
+
+def test_deleting_a_draft_asks_no_reason(seed, admin_client):
+    draft = make_development(published=False)
+    link = make_evidence(draft, Recommendation.objects.get(code="TSU-1"))
+    page = admin_client.get(admin_url(Evidence, "delete", link.pk)).content.decode()
+    assert 'name="change_reason"' not in page
+    admin_client.post(admin_url(Evidence, "delete", link.pk), {"post": "yes"})
+    assert not Evidence.objects.filter(pk=link.pk).exists()
+    assert not Correction.objects.exists()
 
 
 def test_edits_to_drafts_are_not_logged(seed, admin_client):
@@ -270,3 +307,25 @@ def test_a_correction_needs_a_reason_in_the_database(seed, admin_user):
         Correction.objects.create(
             kind="recoded", recommendation=raa.evidence.get().recommendation, subject="x"
         )
+
+
+def test_a_given_assessment_is_changed_on_its_own_page_not_in_the_recommendation_inline(
+    admin_client, seed
+):
+    """The recommendation page adds judgements; changing one goes where it is logged."""
+    from tests.test_admin_write_sweep import replayed_form
+    from tracker.models import Assessment, Recommendation
+
+    recommendation = Recommendation.objects.get(code="TSU-2")
+    assessment = recommendation.assessments.get()
+    url = reverse("admin:tracker_recommendation_change", args=[recommendation.pk])
+    page = admin_client.get(url).content.decode()
+    assert reverse("admin:tracker_assessment_change", args=[assessment.pk]) in page
+    data = replayed_form(admin_client, url)
+    prefix = next(name for name in data if name.endswith("-TOTAL_FORMS")).split("-")[0]
+    assert f"{prefix}-0-status" not in data  # the given judgement is read-only here
+    assert f"{prefix}-1-status" in data  # the empty row adds a new one
+    data.update({f"{prefix}-0-id": str(assessment.pk), f"{prefix}-0-status": "stalled"})
+    admin_client.post(url, data)
+    assert Assessment.objects.get(pk=assessment.pk).status == assessment.status
+    assert not Correction.objects.exists()

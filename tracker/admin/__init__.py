@@ -458,6 +458,15 @@ class AssessmentInline(ReadersSeePublished, admin.TabularInline):
     readonly_fields = ("published",)
     ordering = ("-assessed_on",)
     formfield_overrides = {models.TextField: SHORT_TEXTAREA, models.DateField: ISO_DATE}
+    # A judgement already given is changed or withdrawn on its own page, where the
+    # change is reviewed (editors) or needs a reason (the corrections log).
+    show_change_link = True
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Recommendation)

@@ -254,6 +254,8 @@ class ReviewsChanges(ModelAdminMixin):
         after = None if self.review_target(obj) is obj else self.record_without(obj)
         found = corrections.changes(self._judgement_record(live), after)
         reason = (request.POST.get(REASON_FIELD) or "").strip()
+        # The confirmation pages ask for the reason; a deletion made some other way
+        # (a script calling the admin) is still logged, saying who made it.
         self._write_corrections(
             request, live, found, reason or f"Deleted in the admin by {request.user}"
         )
@@ -361,6 +363,37 @@ class ReviewsChanges(ModelAdminMixin):
         # A list, as Django's own delete_view passes; the stubs allow only a QuerySet.
         return super().log_deletions(request, written) if written else None  # type: ignore[arg-type]
 
+    def _deletion_changes(self, request, obj) -> list[corrections.Change]:
+        """The published judgements deleting `obj` would take away, when the deletion
+        goes live (an editor's waits for review): these need a reason."""
+        live = self._published_target(obj)
+        if live is None or self._proposes(request, obj):
+            return []
+        after = None if self.review_target(obj) is obj else self.record_without(obj)
+        return corrections.changes(self._judgement_record(live), after)
+
+    def _refuses_without_reason(self, request, objects) -> bool:
+        """On a confirmed deletion: whether it takes judgements away with no reason given
+        (then the confirmation page is shown again, asking for one)."""
+        request.asks_change_reason = any(self._deletion_changes(request, o) for o in objects)
+        confirmed = request.method == "POST" and request.POST.get("post")
+        given = (request.POST.get(REASON_FIELD) or "").strip()
+        if confirmed and request.asks_change_reason and not given:
+            self.message_user(
+                request,
+                "Say why: this deletion takes away published judgements, and the "
+                "corrections log shows the reason.",
+                messages.ERROR,
+            )
+            return True
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self._refuses_without_reason(request, [obj]):
+            return redirect(request.get_full_path())
+        return super().delete_view(request, object_id, extra_context)
+
     def delete_model(self, request, obj):
         if self._proposes(request, obj):
             setattr(request, PROPOSING, [])
@@ -385,6 +418,12 @@ class ReviewsChanges(ModelAdminMixin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if "delete_selected" in actions and request.user.is_superuser:
+            actions["delete_selected"] = (
+                reasoned_delete_selected,
+                "delete_selected",
+                "Delete selected %(verbose_name_plural)s",
+            )
         if "delete_selected" in actions and not request.user.is_superuser:
             actions["delete_selected"] = (
                 reviewed_delete_selected,
@@ -392,6 +431,15 @@ class ReviewsChanges(ModelAdminMixin):
                 "Delete selected %(verbose_name_plural)s (published ones after review)",
             )
         return actions
+
+
+def reasoned_delete_selected(modeladmin, request, queryset):
+    """Django's delete action for administrators, asking why when the deletion takes
+    published judgements away (the corrections log shows the reason)."""
+    if modeladmin._refuses_without_reason(request, list(queryset)):
+        request.POST = request.POST.copy()
+        del request.POST["post"]  # back to the confirmation page, now asking why
+    return delete_selected(modeladmin, request, queryset)
 
 
 def reviewed_delete_selected(modeladmin, request, queryset):
