@@ -92,8 +92,8 @@ def test_a_deleted_development_can_be_found_and_restored_with_its_links(admin_cl
     # Its deletion and its return are both in the corrections log, each with a reason
     # (the deletion's row lost its link to the development, which was gone).
     log = Correction.objects.filter(subject=development.title).order_by("made_at", "pk")
-    assert [(c.kind, c.reason) for c in log][0] == ("withdrawn", "A duplicate.")
     assert [c.kind for c in log] == ["withdrawn", "added"]
+    assert log.first().reason == "A duplicate."
     assert log.last().reason.startswith("Restored (deleted")
     assert log.last().reason.endswith(f", by {log.last().made_by}")
     again = admin_client.post(
