@@ -657,7 +657,15 @@ def test_a_title_a_spreadsheet_would_run_is_always_exported_as_text(
 
 @pytest.mark.parametrize(
     ("value", "is_id"),
-    [("42", True), ("0" * 5000 + "7", True), ("9" * 5000, False), (str(2**63), False)],
+    [
+        ("42", True),
+        ("007", True),
+        # Django int()s the text itself: thousands of leading zeros would be an error.
+        ("0" * 5000 + "7", False),
+        ("0" * 4301, False),
+        ("9" * 5000, False),
+        (str(2**63), False),
+    ],
 )
 def test_ids_of_thousands_of_digits_are_refused_without_an_error(value, is_id):
     from tracker.admin_site import could_be_id
@@ -669,3 +677,15 @@ def test_a_search_without_a_word_matches_the_text_itself(analyst_client, seed):
     make_development(title="Signs only: ->>", key="signs")
     rows = analyst_client.get("/developments/", {"q": "->>"}).context["table"].rows
     assert [row.record.key for row in rows] == ["signs"]
+
+
+def test_an_id_of_thousands_of_zeros_posted_to_an_autocomplete_is_a_form_error(admin_client, seed):
+    """Found by the property test above on PostgreSQL: Django's autocomplete widget
+    redrew the refused form by int() on the posted text, leading zeros and all."""
+    from django.urls import reverse
+
+    response = admin_client.post(
+        reverse("admin:tracker_evidence_add"), {"development": "0" * 4301, "stance": "advances"}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["development"]

@@ -47,7 +47,9 @@ LARGEST_ID = 2**63 - 1
 def could_be_id(value) -> bool:
     """Whether a posted value could be a row's id (ASCII digits within 64 bits)."""
     text = str(value)
-    if not (text.isascii() and text.isdigit()):
+    # Short, too: Django itself int()s the text, leading zeros and all, and int()
+    # refuses more than 4,300 digits (a valid id has at most twenty).
+    if not (text.isascii() and text.isdigit()) or len(text) > 64:
         return False
     # Compare lengths first: int() refuses strings of more than 4,300 digits.
     digits = text.lstrip("0") or "0"
