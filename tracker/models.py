@@ -54,6 +54,13 @@ def clipped(model: type[models.Model], field: str, text: str) -> str:
     return text[: max_length(model, field)]
 
 
+def person_name(user) -> str:
+    """A user as reports name them: full name, else username ('' for nobody)."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
 def country_name(alpha_2: str) -> str | None:
     """The common English name of an ISO 3166-1 alpha-2 country, or None if unknown."""
     country = pycountry.countries.get(alpha_2=alpha_2.upper()) if len(alpha_2) == 2 else None

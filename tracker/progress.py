@@ -51,6 +51,7 @@ from tracker.models import (
     Evidence,
     Framework,
     Recommendation,
+    person_name,
 )
 
 MONTHS_SHOWN = 24
@@ -256,7 +257,7 @@ def standing_of(history: list[Assessment]) -> Standing:
         status_label=latest.get_status_display(),
         assessed_on=latest.assessed_on,
         reason_label=latest.get_reason_display() if latest.reason else "",
-        assessor=(author.get_full_name() or author.get_username()) if author else "",
+        assessor=person_name(author),
         rationale_lead=first_sentence(latest.rationale),
         reached=reached_step(history),
     )

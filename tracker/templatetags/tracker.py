@@ -7,7 +7,7 @@ from django import template
 
 from tracker import corrections, methodology
 from tracker.methodology import format_points
-from tracker.models import AssessmentStatus
+from tracker.models import AssessmentStatus, person_name
 
 register = template.Library()
 
@@ -33,9 +33,7 @@ def assessment_status(code: str) -> str:
 @register.filter
 def person(user) -> str:
     """A user as reports name them: full name, else username ('–' for nobody)."""
-    if user is None:
-        return "–"
-    return user.get_full_name() or user.get_username()
+    return person_name(user) or "–"
 
 
 @register.filter
