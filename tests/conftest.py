@@ -58,7 +58,8 @@ def pytest_runtest_teardown(item, nextitem):
     load the seed again once it has, committed, so that the tests after it find it
     rather than each loading it in its own rolled-back transaction."""
     result = yield
-    if _empties_the_database(item) and "blocker" in _database:
+    # After the run's last test the test databases are gone: nothing to reload.
+    if nextitem is not None and _empties_the_database(item) and "blocker" in _database:
         with _database["blocker"].unblock():
             _load_seed_if_missing()
     return result

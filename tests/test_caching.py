@@ -159,9 +159,9 @@ def test_redis_serves_cached_figures_and_sees_changes(reader, django_assert_max_
         with override_settings(CACHES=backend):
             reader.get("/")
             assert client.keys(f"{prefix}:*dashboard*"), "the dashboard's figures are in Redis"
-            # Session, user, the user's and their groups' permissions, data version,
-            # recent developments and their actors.
-            with django_assert_max_num_queries(7):
+            # Session, user, the user's and their groups' permissions, whether there is
+            # more than one framework, data version, recent developments and their actors.
+            with django_assert_max_num_queries(8):
                 from_redis = reader.get("/").content
             add_evidence()
             assert TOKEN.sub(b"", reader.get("/").content) != TOKEN.sub(b"", from_redis)

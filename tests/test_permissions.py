@@ -15,6 +15,8 @@ ROLES = ("anonymous", "no role", "analyst", "editor", "administrator")
 
 REPORTS = [
     "/",
+    "/frameworks/tsuruoka-2015/",
+    "/frameworks/tsuruoka-2015/?_export=json",
     "/methodology/",
     "/developments/",
     "/developments/?_export=csv",

@@ -438,3 +438,61 @@ def _timeline_bar(code, period, stance, count, x, width, centre, tallest) -> Saf
         bar,
         ADVANCES if advancing else HINDERS,
     )
+
+
+# A framework's recommendations by status, furthest along first: Okabe-Ito greens
+# and blues for the ladder's steps, orange and vermilion off it, grey not assessed.
+STATUS_COLOURS = {
+    "implemented": "#009E73",
+    "substantial": "#0072B2",
+    "in_progress": "#56B4E9",
+    "not_started": "#8A96A3",
+    "stalled": "#E69F00",
+    "not_implemented": "#D55E00",
+    "not-assessed": "#D5DAE0",
+}
+
+
+def status_bar(distribution: Sequence[tuple[str, str, int]], label: str) -> SafeString:
+    """One stacked bar: a segment per status, as wide as its share of the
+    recommendations. `distribution` is (status, label, count), in stacking order."""
+    total = sum(count for _, _, count in distribution)
+    if not total:
+        return mark_safe('<p class="muted">No recommendations yet.</p>')
+    text = f"{label}: " + ", ".join(f"{count} {name.lower()}" for _, name, count in distribution)
+    parts, x = [], 0.0
+    for status, name, count in distribution:
+        width = count / total * 100
+        parts.append(
+            format_html(
+                '<rect x="{}" y="0" width="{}" height="14" fill="{}"><title>{}: {} of {}</title>'
+                "</rect>",
+                _percent(x),
+                _percent(width),
+                STATUS_COLOURS[status],
+                name,
+                count,
+                total,
+            )
+        )
+        x += width
+    return format_html(
+        '<svg class="chart status-bar" width="100%" height="14" role="img" aria-label="{}">'
+        "<title>{}</title>{}</svg>",
+        text,
+        text,
+        SafeString("".join(parts)),
+    )
+
+
+def status_key(labels: dict[str, str]) -> SafeString:
+    """The colours of status_bar's segments, as a list of swatches and labels."""
+    return format_html(
+        '<ul class="status-key" aria-label="Status colours">{}</ul>',
+        format_html_join(
+            "",
+            '<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" '
+            'fill="{}"/></svg> {}</li>',
+            ((STATUS_COLOURS[status], label) for status, label in labels.items()),
+        ),
+    )

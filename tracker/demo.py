@@ -75,31 +75,46 @@ class DemoSummary:
     assessments: int
 
 
-def _frameworks(rng: random.Random, seed: int) -> list[Recommendation]:
-    recommendations = list(Recommendation.objects.all())
+def _frameworks(
+    rng: random.Random, seed: int, frameworks: int, per_framework: int | None
+) -> list[Recommendation]:
+    """Every recommendation evidence may be drawn to: the ones already there, and
+    `frameworks` demo frameworks with `per_framework` recommendations each (by
+    default 3 to 5). Written in bulk: a portfolio of 200 frameworks of 50 is 10,000."""
     now = timezone.now()
-    for n in range(1, 4):
-        framework, _ = Framework.objects.get_or_create(
-            code=f"demo-{seed}-{n}",
-            defaults={
-                "title": f"Demo framework {n} (seed {seed})",
-                "author": "Synthetic data",
-                "year": 2010 + n,
-            },
-        )
-        for ordinal in range(1, rng.randint(3, 5) + 1):
-            recommendation, _ = Recommendation.objects.get_or_create(
-                code=f"D{seed}-{n}-{ordinal}",
-                defaults={
-                    "framework": framework,
-                    "ordinal": ordinal,
-                    "title": f"Demo recommendation {n}.{ordinal}",
-                    "text": f"Strengthen {rng.choice(TOPICS)} between the partners.",
-                    "created_at": now,
-                },
+    Framework.objects.bulk_create(
+        [
+            Framework(
+                code=f"demo-{seed}-{n}",
+                title=f"Demo framework {n} (seed {seed})",
+                author=f"Synthetic author {n % 17 + 1}",
+                year=2010 + n % 15,
+                created_at=now,
+                updated_at=now,
             )
-            recommendations.append(recommendation)
-    return list({r.pk: r for r in recommendations}.values())
+            for n in range(1, frameworks + 1)
+        ],
+        ignore_conflicts=True,
+    )
+    codes = {f.code: f for f in Framework.objects.filter(code__startswith=f"demo-{seed}-")}
+    Recommendation.objects.bulk_create(
+        [
+            Recommendation(
+                code=f"D{seed}-{n}-{ordinal}",
+                framework=codes[f"demo-{seed}-{n}"],
+                ordinal=ordinal,
+                title=f"Demo recommendation {n}.{ordinal}: {topic}",
+                text=f"Strengthen {topic} between the partners.",
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(1, frameworks + 1)
+            for ordinal in range(1, (per_framework or rng.randint(3, 5)) + 1)
+            for topic in [rng.choice(TOPICS)]
+        ],
+        ignore_conflicts=True,
+    )
+    return list(Recommendation.objects.order_by("pk"))
 
 
 def _countries() -> list[Actor]:
@@ -132,14 +147,17 @@ def _sources(rng: random.Random, seed: int, count: int = 300) -> list[Source]:
 
 
 @transaction.atomic
-def generate(developments: int, seed: int) -> DemoSummary:
-    """Add `developments` synthetic developments (and what they need), from `seed`."""
+def generate(
+    developments: int, seed: int, frameworks: int = 3, recommendations: int | None = None
+) -> DemoSummary:
+    """Add `developments` synthetic developments (and what they need), from `seed`:
+    `frameworks` demo frameworks of `recommendations` each (by default 3 to 5)."""
     rng = random.Random(seed)
     DataVersion.objects.bump()  # bulk writes send no signals
     kinds = list(DevelopmentKind.objects.order_by("code"))
     if not kinds:
         raise ValueError("Load the reference data first: manage.py loaddata reference")
-    recommendations = _frameworks(rng, seed)
+    pool = _frameworks(rng, seed, frameworks, recommendations)
     actors = _countries()
     sources = _sources(rng, seed)
     states = [a for a in actors if a.kind == Actor.Kind.STATE]
@@ -197,9 +215,7 @@ def generate(developments: int, seed: int) -> DemoSummary:
                     updated_at=now,
                 )
             )
-            for recommendation in rng.sample(
-                recommendations, rng.choices((1, 2, 3), weights=(1, 2, 5))[0]
-            ):
+            for recommendation in rng.sample(pool, rng.choices((1, 2, 3), weights=(1, 2, 5))[0]):
                 stance = "hinders" if rng.random() < 0.2 else "advances"
                 evidence.append(
                     Evidence(
@@ -218,7 +234,7 @@ def generate(developments: int, seed: int) -> DemoSummary:
         evidence_total += len(evidence)
 
     assessments = []
-    for recommendation in recommendations:
+    for recommendation in pool:
         day = FIRST_DAY
         for _ in range(rng.randint(1, 4)):
             day += datetime.timedelta(days=rng.randint(180, 1200))

@@ -306,6 +306,9 @@ class Framework(TimeStamped):
     def __str__(self):
         return f"{self.author} ({self.year}): {self.title}"
 
+    def get_absolute_url(self):
+        return reverse("tracker:framework-dashboard", args=[self.code])
+
     def natural_key(self):
         return (self.code,)
 

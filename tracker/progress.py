@@ -263,19 +263,20 @@ def standing_of(history: list[Assessment]) -> Standing:
     )
 
 
-def latest_assessment_date(as_of: datetime.date | None) -> Subquery:
-    """SQL for the date of a recommendation's latest published assessment by as_of."""
+def latest_assessment(as_of: datetime.date | None, column: str = "assessed_on") -> Subquery:
+    """SQL for a column (by default the date) of a recommendation's latest published
+    assessment by as_of."""
     assessments = Assessment.objects.published().filter(recommendation=OuterRef("pk"))
     if as_of is not None:
         assessments = assessments.filter(assessed_on__lte=as_of)
-    return Subquery(assessments.order_by("-assessed_on").values("assessed_on")[:1])
+    return Subquery(assessments.order_by("-assessed_on").values(column)[:1])
 
 
 def annotate_evidence(recommendations: QuerySet, as_of: datetime.date | None) -> QuerySet:
     """Add advancing/hindering counts, net score and last evidence date per row, and
     the links dated after the latest assessment with their balance (its staleness)."""
     scope = counted(as_of, "evidence__development__")
-    since = scope & Q(evidence__development__date__gt=latest_assessment_date(as_of))
+    since = scope & Q(evidence__development__date__gt=latest_assessment(as_of))
     return recommendations.annotate(
         links_since_assessment=Count("evidence", filter=since),
         balance_since_assessment=Sum(evidence_weight("evidence__"), filter=since, default=0),
@@ -389,15 +390,21 @@ class MonthStart(Func):
 
 
 def monthly_counts(
-    as_of: datetime.date | None, since: datetime.date | None = None, by: tuple[str, ...] = ()
+    as_of: datetime.date | None,
+    since: datetime.date | None = None,
+    by: tuple[str, ...] = (),
+    recommendations: Iterable[Recommendation] | None = None,
 ) -> list[dict]:
-    """Counted evidence links per month (a date, its first day) and per `by` columns."""
+    """Counted evidence links per month (a date, its first day) and per `by` columns,
+    of the given recommendations (by default all)."""
     if since is None:
         links = Evidence.objects.filter(counted(as_of))
     else:
         # Through the developments of those months (the date index), not every link.
         dated = Development.objects.filter(counted(as_of, development=""), date__gte=since)
         links = Evidence.objects.filter(development__in=dated)
+    if recommendations is not None:
+        links = links.filter(recommendation__in=[r.pk for r in recommendations])
     return list(
         links.annotate(month=MonthStart("development__date"))
         .values(*by, "month")
@@ -416,14 +423,13 @@ def months_between(first: datetime.date, last: datetime.date) -> list[datetime.d
     return months
 
 
-def dashboard(as_of: datetime.date | None = None) -> Dashboard:
-    """Every framework's recommendations with their standing and evidence figures."""
-    recommendations = list(
-        annotate_evidence(
-            Recommendation.objects.in_report_order(),
-            as_of,
-        )
-    )
+def dashboard(as_of: datetime.date | None = None, framework: Framework | None = None) -> Dashboard:
+    """A framework's recommendations (by default every framework's) with their
+    standing and evidence figures."""
+    scope = Recommendation.objects.in_report_order()
+    if framework is not None:
+        scope = scope.filter(framework=framework)
+    recommendations = list(annotate_evidence(scope, as_of))
     current = standings(recommendations, as_of)
 
     # The last two years of evidence: enough to see a trend, small enough to read.
@@ -432,7 +438,8 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
     counts: dict[int, dict[datetime.date, MonthLinks]] = defaultdict(dict)
     if last is not None:
         since = months_back(last, MONTHS_SHOWN - 1)
-        for row in monthly_counts(as_of, since=since, by=("recommendation_id", "stance")):
+        scoped = recommendations if framework is not None else None
+        for row in monthly_counts(as_of, since, ("recommendation_id", "stance"), scoped):
             by_month = counts[row["recommendation_id"]]
             month = by_month.get(row["month"], MonthLinks())
             if row["stance"] == Evidence.Stance.HINDERS:
@@ -444,11 +451,11 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
 
     frameworks: dict[int, FrameworkProgress] = {}
     for recommendation in recommendations:
-        framework = frameworks.setdefault(
+        card = frameworks.setdefault(
             recommendation.framework_id, FrameworkProgress(recommendation.framework, [])
         )
         by_month = counts.get(recommendation.pk, {})
-        framework.recommendations.append(
+        card.recommendations.append(
             _progress(
                 recommendation,
                 recommendation,  # annotated with its figures
@@ -457,6 +464,71 @@ def dashboard(as_of: datetime.date | None = None) -> Dashboard:
             )
         )
     return Dashboard(frameworks=list(frameworks.values()), months=months, as_of=as_of)
+
+
+# --- The portfolio: every framework at a glance ----------------------------------------
+
+NOT_ASSESSED = "not-assessed"  # the badge's class for a recommendation not yet assessed
+# How a framework's status bar stacks its recommendations: furthest along first.
+PORTFOLIO_ORDER = (
+    AssessmentStatus.IMPLEMENTED,
+    AssessmentStatus.SUBSTANTIAL,
+    AssessmentStatus.IN_PROGRESS,
+    AssessmentStatus.NOT_STARTED,
+    AssessmentStatus.STALLED,
+    AssessmentStatus.NOT_IMPLEMENTED,
+    NOT_ASSESSED,
+)
+PORTFOLIO_LABELS = {
+    status: AssessmentStatus(status).label if status != NOT_ASSESSED else "Not yet assessed"
+    for status in PORTFOLIO_ORDER
+}
+
+
+@dataclass
+class FrameworkSummary:
+    """A framework's line in the portfolio."""
+
+    framework: Framework
+    recommendations: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)  # status: recommendations at it
+    stale: int = 0  # assessed recommendations with evidence dated since their assessment
+    last_evidence: datetime.date | None = None
+    bar: str = ""  # drawn by the view (charts.status_bar)
+
+    @property
+    def distribution(self) -> list[tuple[str, str, int]]:
+        """(status, label, recommendations) in PORTFOLIO_ORDER, the empty ones left out."""
+        return [
+            (status, label, self.statuses[status])
+            for status, label in PORTFOLIO_LABELS.items()
+            if self.statuses.get(status)
+        ]
+
+
+def portfolio(
+    frameworks: Iterable[Framework], as_of: datetime.date | None = None
+) -> list[FrameworkSummary]:
+    """Each framework's recommendations by their current status, how many of them are
+    stale, and its last evidence: one query, however many frameworks are given."""
+    summaries = {framework.pk: FrameworkSummary(framework) for framework in frameworks}
+    recommendations = annotate_evidence(
+        Recommendation.objects.filter(framework__in=list(summaries)), as_of
+    ).annotate(status=latest_assessment(as_of, "status"))
+    for row in recommendations.values(
+        "framework_id", "status", "links_since_assessment", "last_evidence"
+    ):
+        summary = summaries[row["framework_id"]]
+        summary.recommendations += 1
+        status = row["status"] or NOT_ASSESSED
+        summary.statuses[status] = summary.statuses.get(status, 0) + 1
+        if row["status"] and row["links_since_assessment"]:
+            summary.stale += 1
+        if row["last_evidence"] and (
+            summary.last_evidence is None or row["last_evidence"] > summary.last_evidence
+        ):
+            summary.last_evidence = row["last_evidence"]
+    return list(summaries.values())
 
 
 MAX_SCORE_POINTS = 120
@@ -606,6 +678,14 @@ class Matrix:
     rows: list[MatrixRow]
     grouped: bool
 
+    def window(self, rows: Iterable[MatrixRow], first: int, last: int) -> Matrix:
+        """These rows, with the recommendations from index first up to last: a page."""
+        return Matrix(
+            self.recommendations[first:last],
+            [MatrixRow(row.actor, row.group, row.cells[first:last], row.total) for row in rows],
+            self.grouped,
+        )
+
     def groups(self):
         """(group name, rows) in the order MATRIX_GROUPS gives, skipping empty ones."""
         for name in MATRIX_GROUPS:
@@ -621,11 +701,19 @@ def _shade(net_score: int, strongest: int) -> str:
     return f"{'adv' if net_score > 0 else 'hin'}-{level}"
 
 
-def matrix(as_of: datetime.date | None = None, grouped: bool = True) -> Matrix:
-    """Evidence count and net score per actor and recommendation, shaded by score."""
-    recommendations = list(Recommendation.objects.in_report_order())
+def matrix(
+    as_of: datetime.date | None = None,
+    grouped: bool = True,
+    framework: Framework | None = None,
+) -> Matrix:
+    """Evidence count and net score per actor and recommendation (of one framework,
+    or of all), shaded by score."""
+    scope = Recommendation.objects.in_report_order()
+    if framework is not None:
+        scope = scope.filter(framework=framework)
+    recommendations = list(scope)
     figures = (
-        Evidence.objects.filter(counted(as_of))
+        Evidence.objects.filter(counted(as_of), recommendation__in=[r.pk for r in recommendations])
         .values("development__actors", "recommendation")
         .annotate(count=Count("pk"), net_score=Sum(evidence_weight()))
         .order_by()
@@ -698,12 +786,20 @@ def _period(month: datetime.date, months: int) -> tuple[datetime.date, datetime.
     return start, end, f"{start:%B %Y}"
 
 
-def timeline(as_of: datetime.date | None = None) -> list[Lane]:
-    """One lane per recommendation: a mark for each evidence link in time, or, when
-    there are too many, counts of advancing and hindering links per period."""
-    recommendations = list(Recommendation.objects.in_report_order())
+def timeline(
+    as_of: datetime.date | None = None, recommendations: Iterable[Recommendation] | None = None
+) -> list[Lane]:
+    """One lane per recommendation (by default every one): a mark for each evidence
+    link in time, or, when there are too many, counts of advancing and hindering
+    links per period."""
+    if recommendations is None:
+        recommendations = Recommendation.objects.in_report_order()
     lanes = {r.pk: Lane(r) for r in recommendations}
-    monthly = monthly_counts(as_of, by=("recommendation_id", "stance"))
+    monthly = monthly_counts(
+        as_of,
+        by=("recommendation_id", "stance"),
+        recommendations=[r.recommendation for r in lanes.values()],
+    )
     for row in monthly:
         lanes[row["recommendation_id"]].total += row["count"]
     if sum(lane.total for lane in lanes.values()) > MAX_TIMELINE_MARKS:
@@ -724,7 +820,7 @@ def timeline(as_of: datetime.date | None = None) -> list[Lane]:
             lane.bins = sorted(periods.values(), key=lambda period: period.start)
         return list(lanes.values())
     links = (
-        Evidence.objects.filter(counted(as_of))
+        Evidence.objects.filter(counted(as_of), recommendation__in=list(lanes))
         .values_list(
             "recommendation_id",
             "development_id",

@@ -5,7 +5,8 @@ from tracker import feeds, views
 app_name = "tracker"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", views.home, name="dashboard"),
+    path("frameworks/<slug:code>/", views.framework_dashboard, name="framework-dashboard"),
     path("methodology/", views.methodology, name="methodology"),
     path("developments/", views.DevelopmentListView.as_view(), name="development-list"),
     path("developments/<int:pk>/", views.development_detail, name="development-detail"),

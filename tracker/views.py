@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -34,10 +34,12 @@ from tracker.models import (
     DevelopmentKind,
     Evidence,
     FollowKind,
+    Framework,
     Recommendation,
     Snapshot,
     Source,
 )
+from tracker.paging import checked_page, pager
 from tracker.roles import can_read_reports
 from tracker.tables import ActorTable, DevelopmentTable, EvidenceTable, best_source_grade
 
@@ -89,26 +91,92 @@ def developments_with_links():
     return Development.objects.published().with_links().annotate(source_grade=best_source_grade())
 
 
-def recent_developments(as_of, limit=8):
+def recent_developments(as_of, framework: Framework | None, limit=8):
     developments = (
         Development.objects.published().select_related("kind").prefetch_related("actors")
     )
+    if framework is not None:
+        developments = developments.filter(
+            Exists(
+                Evidence.objects.filter(
+                    development=OuterRef("pk"), recommendation__framework=framework
+                )
+            )
+        )
     if as_of is not None:
         developments = developments.filter(progress.dated_by(as_of))
     return developments.order_by("-date", "title")[:limit]
 
 
 @report
-def dashboard(request):
+def home(request):
+    """The portfolio when there is more than one framework; else the dashboard of
+    the one there is (or of none yet)."""
+    frameworks = list(Framework.objects.all()[:2])
+    if len(frameworks) > 1:
+        return _portfolio(request)
+    return _dashboard(request, frameworks[0] if frameworks else None, in_portfolio=False)
+
+
+@report
+def framework_dashboard(request, code):
+    framework = get_object_or_404(Framework, code=code)
+    in_portfolio = Framework.objects.exclude(pk=framework.pk).exists()
+    return _dashboard(request, framework, in_portfolio)
+
+
+PORTFOLIO_PAGE = 20
+
+
+def _portfolio(request):
+    """Every framework: its recommendations by status, the stale ones, its last
+    evidence; searched by code, title or author, and paged."""
     as_of, notes = read_as_of(request)
-    data = cached("dashboard", lambda: progress.dashboard(as_of), as_of)
+    words = request.GET.get("q", "").strip()[:100]
+    frameworks = Framework.objects.all()
+    if words:
+        frameworks = frameworks.filter(
+            Q(code__icontains=words) | Q(title__icontains=words) | Q(author__icontains=words)
+        )
+    frameworks_pager = pager(request, frameworks, PORTFOLIO_PAGE, "frameworks")
+    shown = list(frameworks_pager.items)
+    summaries = cached(
+        "portfolio",
+        lambda: progress.portfolio(shown, as_of),
+        ",".join(str(f.pk) for f in shown),
+        as_of,
+    )
+    for summary in summaries:
+        summary.bar = charts.status_bar(summary.distribution, summary.framework.title)
+    return render(
+        request,
+        "tracker/portfolio.html",
+        {
+            "nav": "dashboard",
+            "summaries": summaries,
+            "pager": frameworks_pager,
+            "words": words,
+            "words_keep": [("q", words)] if words else [],
+            "status_key": charts.status_key(progress.PORTFOLIO_LABELS),
+            "as_of": as_of,
+            "notes": notes,
+        },
+    )
+
+
+def _dashboard(request, framework: Framework | None, in_portfolio: bool):
+    """A framework's recommendations, their verdicts and evidence figures."""
+    as_of, notes = read_as_of(request)
+    scope = framework.pk if framework else None
+    data = cached("dashboard", lambda: progress.dashboard(as_of, framework), as_of, scope)
     export_format = request.GET.get("_export")
     if export_format in FORMATS:
-        filename = f"dashboard-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
+        name = f"{framework.code}-dashboard" if framework else "dashboard"
+        filename = f"{name}-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
         rows = progress.figure_rows(progress.dashboard_figures(data))
         return export_response(rows, export_format, filename)
-    for framework in data.frameworks:
-        for item in framework.recommendations:
+    for framework_progress in data.frameworks:
+        for item in framework_progress.recommendations:
             item.chart = charts.monthly_bars(
                 item.monthly, data.months, f"{item.recommendation.code} evidence per month"
             )
@@ -122,9 +190,11 @@ def dashboard(request):
         {
             "nav": "dashboard",
             "data": data,
+            "framework": framework,
+            "in_portfolio": in_portfolio,
             "as_of": as_of,
             "notes": notes,
-            "recent": recent_developments(as_of),
+            "recent": recent_developments(as_of, framework),
         },
     )
 
@@ -309,10 +379,6 @@ def development_detail(request, pk):
     )
 
 
-MAX_PAGE = 1_000_000
-PAGE_NUMBER = re.compile(r"^[1-9][0-9]{0,6}\Z")  # ASCII digits only: '²' and '３' are not pages
-
-
 class ReportMixin(TableViewMixin):
     """A class-based report page, guarded like the function ones (see `report`)."""
 
@@ -336,8 +402,8 @@ class PagedTableMixin(SingleTableMixin):
         if query.get("per_page") not in {str(size) for size in self.page_sizes}:
             query.pop("per_page", None)
         page = query.get("page")
-        if page is not None and not (PAGE_NUMBER.match(page) and int(page) <= MAX_PAGE):
-            raise Http404("There is no such page.")
+        if page is not None:
+            checked_page(page)
         request.GET = query
         return super().get(request, *args, **kwargs)
 
@@ -463,11 +529,38 @@ class ActorDetailView(ReportMixin, StreamingExportMixin, PagedTableMixin, Templa
         return context
 
 
+def chosen_framework(request) -> Framework | None:
+    """The framework a scoped page shows: ?framework=<code>, by default the first."""
+    code = request.GET.get("framework")
+    if code:
+        framework = Framework.objects.filter(code=code[:50]).first()
+        if framework is None:
+            raise Http404(f"There is no framework with the code {code[:50]!r}.")
+        return framework
+    return Framework.objects.first()
+
+
+def framework_choices(framework: Framework | None) -> dict:
+    """What the framework chooser (_framework_form.html) needs."""
+    return {
+        "framework": framework,
+        "frameworks": Framework.objects.only("code", "title", "year").order_by("year", "code"),
+        "framework_keep": [("framework", framework.code)] if framework else [],
+    }
+
+
+MATRIX_ROWS, MATRIX_COLUMNS = 50, 20
+
+
 @report
 def matrix(request):
     as_of, notes = read_as_of(request)
+    framework = chosen_framework(request)
     grouped = request.GET.get("group", "1") != "0"
-    data = cached("matrix", lambda: progress.matrix(as_of, grouped=grouped), as_of, grouped)
+    scope = framework.pk if framework else None
+    data = cached(
+        "matrix", lambda: progress.matrix(as_of, grouped, framework), as_of, grouped, scope
+    )
     export_format = request.GET.get("_export")
     if export_format in FORMATS:
         header = ["Group", "Code", "Actor"] + [
@@ -482,39 +575,63 @@ def matrix(request):
             ]
             for row in data.rows
         )
-        filename = f"matrix-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
+        name = f"matrix-{framework.code}" if framework else "matrix"
+        filename = f"{name}-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
         return export_response(chain([header], rows), export_format, filename)
     if as_of and not data.rows:
         notes.append(f"No evidence is dated on or before {dates.format_day(as_of)}.")
+    actors = pager(request, data.rows, MATRIX_ROWS, "actors")
+    columns = pager(request, data.recommendations, MATRIX_COLUMNS, "recommendations", "columns")
+    first = columns.page.start_index() - 1 if data.recommendations else 0
+    keep = [] if grouped else [("group", "0")]
     return render(
         request,
         "tracker/matrix.html",
         {
             "nav": "matrix",
-            "matrix": data,
-            "matrix_keep": [] if grouped else [("group", "0")],
+            "matrix": data.window(actors.items, first, first + len(columns.items)),
+            "actors": actors,
+            "columns": columns,
+            "matrix_keep": keep + ([("framework", framework.code)] if framework else []),
+            "group_keep": keep,
             "as_of": as_of,
             "notes": notes,
+            **framework_choices(framework),
         },
     )
+
+
+TIMELINE_LANES = 10
 
 
 @report
 def timeline(request):
     as_of, notes = read_as_of(request)
-    lanes = cached("timeline", lambda: progress.timeline(as_of), as_of)
+    framework = chosen_framework(request)
+    recommendations = Recommendation.objects.in_report_order().filter(framework=framework)
+    lanes_pager = pager(request, recommendations, TIMELINE_LANES, "recommendations")
+    shown = list(lanes_pager.items)
+    lanes = cached(
+        "timeline",
+        lambda: progress.timeline(as_of, shown),
+        as_of,
+        ",".join(str(r.pk) for r in shown),
+    )
     if as_of and not any(lane.total for lane in lanes):
         notes.append(f"No evidence is dated on or before {dates.format_day(as_of)}.")
+    label = f"Evidence over time: {framework.title}" if framework else "Evidence over time"
     return render(
         request,
         "tracker/timeline.html",
         {
             "nav": "timeline",
-            "chart": charts.timeline_chart(lanes, "Evidence over time"),
+            "chart": charts.timeline_chart(lanes, label),
             "lanes": lanes,
+            "lanes_pager": lanes_pager,
             "many": any(lane.bins for lane in lanes),
             "as_of": as_of,
             "notes": notes,
+            **framework_choices(framework),
         },
     )
 

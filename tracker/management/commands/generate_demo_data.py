@@ -1,4 +1,4 @@
-"""python manage.py generate_demo_data --developments N --seed S"""
+"""manage.py generate_demo_data --developments N --frameworks F --recommendations R --seed S"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,13 +15,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--developments", type=int, default=1000)
+        parser.add_argument(
+            "--frameworks", type=int, default=3, help="Demo frameworks to add (default 3)."
+        )
+        parser.add_argument(
+            "--recommendations",
+            type=int,
+            default=None,
+            help="Recommendations in each demo framework (default: 3 to 5 each).",
+        )
         parser.add_argument("--seed", type=int, default=1)
 
-    def handle(self, *args, developments, seed, verbosity, **options):
+    def handle(self, *args, developments, frameworks, recommendations, seed, verbosity, **options):
         if developments < 0:
             raise CommandError("--developments must be zero or more.")
+        if frameworks < 0 or (recommendations is not None and recommendations < 1):
+            raise CommandError("--frameworks must be zero or more, --recommendations one or more.")
         try:
-            summary = generate(developments, seed)
+            summary = generate(developments, seed, frameworks, recommendations)
         except ValueError as error:
             raise CommandError(str(error)) from None
         if verbosity > 0:
