@@ -99,12 +99,28 @@ def manage(db: Database, *args: str, quiet: bool = True) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def build(db: Database, developments: int, seed: int) -> float:
-    """A fresh database with the reference data and `developments` demo ones."""
+def build(
+    db: Database,
+    developments: int,
+    seed: int,
+    frameworks: int = 3,
+    recommendations: int | None = None,
+) -> float:
+    """A fresh database with the reference data and `developments` demo ones, in
+    `frameworks` demo frameworks of `recommendations` each (by default 3 to 5)."""
     db.create()
     manage(db, "loaddata", "reference", "-v", "0")
+    portfolio = ["--frameworks", str(frameworks)]
+    if recommendations:
+        portfolio += ["--recommendations", str(recommendations)]
     seconds, _ = manage(
-        db, "generate_demo_data", "--developments", str(developments), "--seed", str(seed)
+        db,
+        "generate_demo_data",
+        "--developments",
+        str(developments),
+        "--seed",
+        str(seed),
+        *portfolio,
     )
     db.analyse()
     return seconds

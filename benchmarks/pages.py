@@ -35,25 +35,52 @@ from django.db import connection  # noqa: E402
 from django.db.models.expressions import RawSQL  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from tracker.models import CHUNK_SIZE, Development  # noqa: E402
+from tracker.models import (  # noqa: E402
+    CHUNK_SIZE,
+    Development,
+    Evidence,
+    Framework,
+    Recommendation,
+)
 
 BASELINE = "admin changelist, page 1"
 
 
 def pages(developments: int) -> list[tuple[str, str]]:
+    """The pages measured: every report page, on a framework and a recommendation in
+    the middle of the portfolio."""
     last_page = min(400, developments // 25)
+    frameworks = list(Framework.objects.order_by("year", "code").values_list("code", flat=True))
+    framework = frameworks[len(frameworks) // 2]
+    recommendation = (
+        Recommendation.objects.filter(framework__code=framework).order_by("ordinal").first()
+    )
+    portfolio_pages = -(-len(frameworks) // 20)
     return [
         (BASELINE, "/admin/tracker/development/"),
-        ("dashboard", "/"),
-        ("recommendation page", "/recommendations/TSU-2/"),
+        ("portfolio", "/"),
+        (f"portfolio, page {portfolio_pages}", f"/?page={portfolio_pages}"),
+        ("portfolio, search", "/?q=framework+1"),
+        ("framework dashboard", f"/frameworks/{framework}/"),
+        ("recommendation page", recommendation.get_absolute_url()),
         ("explorer, page 1", "/developments/"),
         (f"explorer, page {last_page}", f"/developments/?page={last_page}"),
         ("explorer, text search", "/developments/?q=cyber+defence"),
         ("explorer, actor + kind", "/developments/?actor=EU&kind=exercise"),
-        ("matrix", "/reports/matrix/"),
-        ("timeline", "/timeline/"),
+        ("matrix", f"/reports/matrix/?framework={framework}"),
+        ("timeline", f"/timeline/?framework={framework}"),
+        ("actors", "/actors/"),
+        ("actors by net score", "/actors/?sort=-net_score"),
         ("actor page", "/actors/EU/"),
     ]
+
+
+def edit() -> None:
+    """One editor's change: a link's strength, saved as the admin saves it (its
+    signals raise the data version, so every cached figure is computed again)."""
+    link = Evidence.objects.order_by("pk").first()
+    link.strength = 1 if link.strength != 1 else 2
+    link.save()
 
 
 class Sink:
@@ -96,7 +123,7 @@ class Queries:
         return len(self.statements)
 
 
-def measure(name: str, run, runs: int) -> dict:
+def measure(name: str, run, runs: int, after_edits: bool = True) -> dict:
     cache.clear()
     with Queries() as cold_queries:
         started = time.perf_counter()
@@ -113,7 +140,14 @@ def measure(name: str, run, runs: int) -> dict:
             started = time.perf_counter()
             run()
             times.append(time.perf_counter() - started)
+    after_edit = []  # the first request after one edit, as readers meet it
+    for _ in range(runs if after_edits else 0):
+        edit()
+        started = time.perf_counter()
+        run()
+        after_edit.append(time.perf_counter() - started)
     return {
+        "after_edit": statistics.median(after_edit) if after_edit else None,
         "name": name,
         "cold": cold,
         "median": statistics.median(times),
@@ -202,6 +236,7 @@ def main() -> None:
             "CSV export of the explorer",
             lambda: read(client, "/developments/?_export=csv"),
             max(2, options.runs // 2),
+            after_edits=False,
         )
     )
     results.append(
@@ -209,6 +244,7 @@ def main() -> None:
             "csv + values_list(), same rows",
             same_rows_from_values_list,
             max(2, options.runs // 2),
+            after_edits=False,
         )
     )
     output = {"vendor": connection.vendor, "developments": developments, "results": results}

@@ -598,23 +598,54 @@ def top_actors(
     return result
 
 
-def annotate_actor_evidence(actors: QuerySet, as_of: datetime.date | None = None) -> QuerySet:
-    """Add development count, advancing/hindering links and net score per actor."""
-    dated = counted(as_of, "developments__")
-    evidence = dated & Q(developments__evidence__isnull=False)
-    weight = evidence_weight("developments__evidence__", development="developments__")
-    return actors.annotate(
-        development_count=Count("developments", filter=dated, distinct=True),
-        advancing=Count(
-            "developments__evidence",
-            filter=evidence & Q(developments__evidence__stance=Evidence.Stance.ADVANCES),
-        ),
-        hindering=Count(
-            "developments__evidence",
-            filter=evidence & Q(developments__evidence__stance=Evidence.Stance.HINDERS),
-        ),
-        net_score=Sum(weight, filter=evidence, default=0),
+@dataclass
+class ActorFigures:
+    development_count: int = 0
+    advancing: int = 0
+    hindering: int = 0
+    net_score: float = 0
+
+
+def actor_figures(as_of: datetime.date | None = None) -> dict[int, ActorFigures]:
+    """Each actor's counted developments, advancing and hindering links and net
+    score, by actor id: two grouped queries from the developments' and links' side.
+
+    Grouping the links by actor once reads each link once; annotating the actors
+    instead (a join from every actor to every link, weighed per row) took 254 s
+    for 253 actors and 250,000 links on SQLite when all were sorted."""
+    figures: dict[int, ActorFigures] = defaultdict(ActorFigures)
+    developments = (
+        Development.objects.filter(counted(as_of, development=""), actors__isnull=False)
+        .values("actors")
+        .annotate(count=Count("pk"))
+        .order_by()
     )
+    for row in developments:
+        figures[row["actors"]].development_count = row["count"]
+    links = (
+        Evidence.objects.filter(counted(as_of), development__actors__isnull=False)
+        .values("development__actors")
+        .annotate(
+            advancing=Count("pk", filter=Q(stance=Evidence.Stance.ADVANCES)),
+            hindering=Count("pk", filter=Q(stance=Evidence.Stance.HINDERS)),
+            net_score=Sum(evidence_weight()),
+        )
+        .order_by()
+    )
+    for row in links:
+        actor = figures[row["development__actors"]]
+        actor.advancing, actor.hindering = row["advancing"], row["hindering"]
+        actor.net_score = row["net_score"]
+    return dict(figures)
+
+
+def with_actor_figures(actors: Iterable[Actor], figures: dict[int, ActorFigures]) -> list[Actor]:
+    """The actors, each with its figures as attributes (as an annotate() gives them)."""
+    result = []
+    for actor in actors:
+        vars(actor).update(vars(figures.get(actor.pk, ActorFigures())))
+        result.append(actor)
+    return result
 
 
 def actor_by_recommendation(
