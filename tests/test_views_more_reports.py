@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db.models import Count
 
 from tests.conftest import downloaded
 from tests.factories import make_actor, make_development, make_evidence
@@ -49,7 +50,7 @@ def test_actor_page_shows_its_evidence_per_recommendation(reader):
     response = reader.get("/actors/NATO/")
     content = response.content.decode()
     assert "North Atlantic Treaty Organization" in content
-    by_recommendation = {r.code: r for r in response.context["by_recommendation"]}
+    by_recommendation = {r.code: r for r in response.context["by_recommendation"].shown}
     assert set(by_recommendation) == set(
         Evidence.objects.filter(development__actors__code="NATO").values_list(
             "recommendation__code", flat=True
@@ -57,6 +58,27 @@ def test_actor_page_shows_its_evidence_per_recommendation(reader):
     )
     assert by_recommendation["TSU-3"].advancing == 1
     assert "Stoltenberg" in content or "NATO" in content
+
+
+def test_an_actor_page_shows_the_recommendations_with_most_links_first(reader, monkeypatch):
+    from tracker import progress
+
+    links = dict(
+        Evidence.objects.filter(development__actors__code="JP")
+        .values("recommendation__code")
+        .annotate(n=Count("pk"))
+        .values_list("recommendation__code", "n")
+    )
+    assert len(links) >= 2
+    monkeypatch.setattr(progress, "ACTOR_RECOMMENDATIONS_SHOWN", 1)
+    response = reader.get("/actors/JP/")
+    shown = response.context["by_recommendation"]
+    busiest = max(links.values())
+    assert [r.code for r in shown.shown] == [
+        min(code for code, n in links.items() if n == busiest)
+    ]
+    assert shown.total == len(links)
+    assert f"of {len(links)}." in response.content.decode()
 
 
 def test_actor_codes_are_case_insensitive_and_unknown_ones_not_found(reader):

@@ -648,21 +648,37 @@ def with_actor_figures(actors: Iterable[Actor], figures: dict[int, ActorFigures]
     return result
 
 
+ACTOR_RECOMMENDATIONS_SHOWN = 25
+
+
+@dataclass
+class ActorRecommendations:
+    """The recommendations an actor's developments are evidence for, most links
+    first, as many as an actor page shows, and how many there are in all."""
+
+    shown: list[Recommendation]
+    total: int
+
+
 def actor_by_recommendation(
     actor: Actor, as_of: datetime.date | None = None
-) -> list[Recommendation]:
-    """Each recommendation the actor's developments are evidence for, with figures."""
+) -> ActorRecommendations:
+    """The recommendations the actor's developments are evidence for, most links
+    first (then in report order), with their figures: as many as a page shows."""
+    limit = ACTOR_RECOMMENDATIONS_SHOWN
+    links = Evidence.objects.filter(counted(as_of), development__actors=actor)
     figures = {
         row["recommendation"]: row
-        for row in Evidence.objects.filter(counted(as_of), development__actors=actor)
-        .values("recommendation")
+        for row in links.values("recommendation")
         .annotate(
+            links=Count("pk"),
             advancing=Count("pk", filter=Q(stance=Evidence.Stance.ADVANCES)),
             hindering=Count("pk", filter=Q(stance=Evidence.Stance.HINDERS)),
             net_score=Sum(evidence_weight()),
         )
-        .order_by()
+        .order_by("-links", "recommendation")[:limit]
     }
+    total = links.values("recommendation").distinct().count() if len(figures) == limit else 0
     recommendations = list(Recommendation.objects.filter(pk__in=figures).in_report_order())
     for recommendation in recommendations:
         row = figures[recommendation.pk]
@@ -671,7 +687,8 @@ def actor_by_recommendation(
             row["hindering"],
             row["net_score"],
         )
-    return recommendations
+    recommendations.sort(key=lambda r: -figures[r.pk]["links"])  # stable: report order next
+    return ActorRecommendations(recommendations, max(total, len(recommendations)))
 
 
 # --- The actor × recommendation matrix ---------------------------------------------
