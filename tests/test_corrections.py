@@ -291,7 +291,7 @@ def test_the_log_filters_by_recommendation_and_the_feed_lists_the_same(seed, rea
     assert feed.count("<entry>") == 1 and "strength 3 → 1" in feed and "Done." not in feed
     assert reader.get(reverse("tracker:changes-feed") + "?recommendation=NOPE").status_code == 404
     bad = reader.get(reverse("tracker:changes") + "?recommendation=NOPE").content.decode()
-    assert "Select a valid choice" in bad
+    assert "No recommendation has that code." in bad
 
 
 def test_an_empty_log_says_so(seed, reader):

@@ -27,6 +27,18 @@ def actor_filter(field_name):
     )
 
 
+def recommendation_filter(**kwargs):
+    """A recommendation by its code, typed: a portfolio has thousands of them, too
+    many for a list (10,000 options made the explorer a 900 KB page)."""
+    return django_filters.ModelChoiceFilter(
+        queryset=Recommendation.objects.all(),
+        to_field_name="code",
+        widget=forms.TextInput(attrs={"placeholder": "its code", "size": 12}),
+        error_messages={"invalid_choice": "No recommendation has that code."},
+        **kwargs,
+    )
+
+
 def kind_filter(field_name):
     return django_filters.ModelMultipleChoiceFilter(
         label="Kind",
@@ -92,13 +104,7 @@ class DevelopmentFilter(django_filters.FilterSet):
         label="Status", choices=Development.Status.choices
     )
     actor = actor_filter("actors__code")
-    recommendation = django_filters.ModelChoiceFilter(
-        label="Evidence for",
-        queryset=Recommendation.objects.all(),
-        to_field_name="code",
-        method="by_evidence",
-        empty_label="Any recommendation",
-    )
+    recommendation = recommendation_filter(label="Evidence for", method="by_evidence")
     stance = django_filters.ChoiceFilter(
         label="Stance",
         choices=Evidence.Stance.choices,
@@ -163,11 +169,7 @@ class EvidenceFilter(django_filters.FilterSet):
 
 
 class CorrectionFilter(django_filters.FilterSet):
-    recommendation = django_filters.ModelChoiceFilter(
-        queryset=Recommendation.objects.all(),
-        to_field_name="code",
-        empty_label="All recommendations",
-    )
+    recommendation = recommendation_filter()
 
     class Meta:
         model = Correction
