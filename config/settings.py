@@ -348,3 +348,32 @@ LOGGING = {
         "django.request": {"handlers": ["mail_admins"], "level": "INFO"},
     },
 }
+
+# --- Background tasks ------------------------------------------------------------------
+# Admin imports and exports of more than TRACKER_BACKGROUND_ROWS records run as
+# background jobs (tracker/jobs.py) through django-tasks, the backport of Django 6's
+# tasks framework: the request answers at once and the admin's job page shows the
+# progress and the result. The tasks wait in the database for `manage.py db_worker`
+# (which `make run` starts beside the server), or, when REDIS_URL is set, in Redis
+# for `manage.py rqworker default`.
+TRACKER_BACKGROUND_ROWS = env_int("TRACKER_BACKGROUND_ROWS", default=1000)
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+if REDIS_URL:
+    # Before the tracker, whose admin takes django-rq's queue pages away again: they
+    # let any staff member empty or requeue the queues (`manage.py rqstats` shows them).
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("tracker"), "django_rq")
+    INSTALLED_APPS += ["django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # RQ stops a job after 180 seconds unless told otherwise; a large import takes longer.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+    # The job class that runs django-tasks' tasks, for `manage.py rqworker`.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Export files wait here for their download, which a view hands out to the job's
+# owner only: nothing under it is served as a public URL.
+MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Write-ahead logging: pages (and the job page that follows an import) read while
+    # a worker's import holds SQLite's one write lock, instead of waiting for it.
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL"

@@ -242,10 +242,12 @@ TRACKER_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label == "tracker"),
     key=lambda model: model._meta.model_name,
 )
-# Proposals and corrections are made by changing records: nobody adds one by hand (a
-# test says so).
+# Proposals and corrections are made by changing records, background jobs by an
+# import or export: nobody adds one by hand (tests say so).
 ADDABLE_MODELS = [
-    model for model in TRACKER_MODELS if model._meta.model_name not in ("proposal", "correction")
+    model
+    for model in TRACKER_MODELS
+    if model._meta.model_name not in ("proposal", "correction", "backgroundjob")
 ]
 
 

@@ -106,6 +106,8 @@ def test_public_reports_open_reading_but_not_the_admin(people, settings):
         ("admin:tracker_development_add", {"editor", "administrator"}),
         ("admin:tracker_development_import", {"editor", "administrator"}),
         ("admin:tracker_development_deleted", {"editor", "administrator"}),
+        ("admin:tracker_development_export", {"editor", "administrator"}),
+        ("admin:tracker_backgroundjob_changelist", {"editor", "administrator"}),
         ("admin:tracker_assessment_add", {"editor", "administrator"}),
         ("admin:tracker_framework_add", {"administrator"}),
         ("admin:tracker_recommendation_add", {"administrator"}),

@@ -1463,3 +1463,88 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.recommendation.code}: {self.get_kind_display()} ({self.subject})"
+
+
+# --- Background jobs: admin imports and exports run by a worker -----------------------
+
+
+class BackgroundJobKind(models.TextChoices):
+    IMPORT = "import", "Import"
+    EXPORT = "export", "Export"
+
+
+class BackgroundJobState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class BackgroundJobQuerySet(models.QuerySet["BackgroundJob"]):
+    def visible_to(self, user):
+        """The jobs a user may follow: their own; an administrator's, everyone's."""
+        return self if user.is_superuser else self.filter(created_by=user)
+
+    def unfinished(self):
+        return self.filter(state__in=[BackgroundJobState.QUEUED, BackgroundJobState.RUNNING])
+
+
+class BackgroundJob(models.Model):
+    """An admin import or export run by a worker process (tracker/jobs.py), with its
+    progress and its result, for the admin's job page.
+
+    An import's result is written in the import's own transaction, so a job that
+    says "done" was imported, and one whose worker died mid-way imported nothing.
+    The upload stays in `pending` until the import succeeds, for a retry."""
+
+    Kind = BackgroundJobKind
+    State = BackgroundJobState
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    name = models.CharField(max_length=255, help_text="The file imported, or the export's.")
+    file_format = models.CharField(max_length=4)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=300, blank=True, help_text="host:pid of the worker.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    phase = models.CharField(max_length=20, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    # An import's upload, kept until it is imported; an editor's import writes drafts.
+    pending = models.ForeignKey(
+        PendingImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    publish = models.BooleanField(default=False)
+    include_drafts = models.BooleanField(default=False)  # an export's
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="exports/", blank=True)
+
+    objects = BackgroundJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=BackgroundJobKind.values),
+                name="tracker_backgroundjob_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=BackgroundJobState.values),
+                name="tracker_backgroundjob_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        verb = "Import of" if self.kind == BackgroundJobKind.IMPORT else "Export to"
+        return f"{verb} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("admin:tracker_backgroundjob_change", args=[self.pk])

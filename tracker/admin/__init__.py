@@ -2,8 +2,9 @@
 
 The ModelAdmins and their registrations live here; beside them `forms.py` (the
 development form's edit-conflict check, the upload form), `widgets.py`,
-`filters.py`, `views.py` (import and restore), `proposals.py` (review) and
-`snapshots.py` (taking frozen snapshots).
+`filters.py`, `views.py` (import, export and restore), `jobs.py` (background
+imports and exports), `proposals.py` (review) and `snapshots.py` (taking frozen
+snapshots).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from tracker import review
+from tracker.admin import jobs as jobs  # registers BackgroundJobAdmin
 from tracker.admin import snapshots as snapshots  # registers SnapshotAdmin
 from tracker.admin.filters import RecommendationListFilter, StanceListFilter
 from tracker.admin.forms import (

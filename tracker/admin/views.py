@@ -1,24 +1,50 @@
-"""The development admin's own pages: import a file (upload, preview, confirm)
-and restore deleted developments with their links."""
+"""The development admin's own pages: import a file (upload, preview, confirm),
+export every development, and restore deleted developments with their links.
+
+Imports and exports of more than TRACKER_BACKGROUND_ROWS records run as background
+jobs (tracker/jobs.py): the request answers at once with the job's page."""
 
 from __future__ import annotations
 
+import io
+
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from tracker import jobs
 from tracker.admin.forms import ImportUploadForm
 from tracker.admin_site import ModelAdminMixin, could_be_id
 from tracker.audit import RestoreError, deleted_developments, restore_development
-from tracker.interchange import ImportFileError, import_developments
-from tracker.models import PendingImport
+from tracker.interchange import ImportFileError, export_developments, import_developments
+from tracker.models import BackgroundJob, Development, PendingImport
+
+
+class ExportForm(forms.Form):
+    file_format = forms.ChoiceField(
+        label="Format",
+        choices=[("csv", "CSV (one citation per development)"), ("json", "JSON (everything)")],
+        widget=forms.RadioSelect,
+        initial="csv",
+    )
+    include_drafts = forms.BooleanField(
+        label="Include drafts",
+        required=False,
+        help_text="Otherwise published developments only, as reports and "
+        "`manage.py export_developments` give them.",
+    )
 
 
 class ImportAndRestoreViews(ModelAdminMixin):
-    """For DevelopmentAdmin: the import page and the deleted developments page,
-    their URLs, and the change list's link to the import."""
+    """For DevelopmentAdmin: the import and export pages, the retry of a background
+    job, the deleted developments page, their URLs, and the change list's links."""
 
     def get_urls(self):
         return [
@@ -26,6 +52,16 @@ class ImportAndRestoreViews(ModelAdminMixin):
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="tracker_development_import",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="tracker_development_export",
+            ),
+            path(
+                "jobs/<path:object_id>/retry/",
+                self.admin_site.admin_view(require_POST(self.retry_job_view)),
+                name="tracker_development_retry_job",
             ),
             path(
                 "deleted/",
@@ -85,8 +121,12 @@ class ImportAndRestoreViews(ModelAdminMixin):
             **self.admin_site.each_context(request),
             "title": "Import developments",
             "opts": self.model._meta,
+            "background_rows": settings.TRACKER_BACKGROUND_ROWS,
         }
-        PendingImport.objects.expired().delete()
+        # An upload a job is importing, or waits to, stays until the job is done.
+        PendingImport.objects.expired().exclude(
+            jobs__state__in=[BackgroundJob.State.QUEUED, BackgroundJob.State.RUNNING]
+        ).delete()
         if request.method == "POST" and "confirm" in request.POST:
             pending_id = request.POST.get("pending", "")
             pending = (
@@ -101,6 +141,17 @@ class ImportAndRestoreViews(ModelAdminMixin):
                     "day. Upload the file again.",
                 )
                 return redirect("admin:tracker_development_import")
+            started = pending.jobs.first()
+            if started is not None:  # confirmed twice: one import
+                return redirect(started)
+            # The preview's count of records; a client that leaves it out imports here.
+            records = request.POST.get("records", "")
+            if could_be_id(records) and jobs.runs_in_background(int(records)):
+                job = jobs.start_import(pending, request.user, int(records))
+                self.message_user(
+                    request, f"{pending.name} is imported in the background; this page follows it."
+                )
+                return redirect(job)
             report = import_developments(
                 pending.open(),
                 pending.file_format,
@@ -166,3 +217,67 @@ class ImportAndRestoreViews(ModelAdminMixin):
             "admin/tracker/development/import.html",
             {**context, "form": form, "report": report, "pending": pending, "name": name},
         )
+
+    def export_view(self, request):
+        """Every development in the import format; a large export is a background job
+        whose page offers the file once it is written."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = ExportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            file_format = form.cleaned_data["file_format"]
+            include_drafts = form.cleaned_data["include_drafts"]
+            developments = (
+                Development.objects.all() if include_drafts else Development.objects.published()
+            )
+            records = developments.count()
+            if jobs.runs_in_background(records):
+                job = jobs.start_export(request.user, file_format, include_drafts, records)
+                self.message_user(
+                    request, "The export is written in the background; this page follows it."
+                )
+                return redirect(job)
+            out = io.StringIO()
+            export_developments(out, file_format, developments)
+            response = HttpResponse(
+                out.getvalue(),
+                content_type="text/csv; charset=utf-8"
+                if file_format == "csv"
+                else "application/json",
+            )
+            name = f"developments-{timezone.localdate():%Y-%m-%d}.{file_format}"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        return TemplateResponse(
+            request,
+            "admin/tracker/development/export.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Export developments",
+                "opts": self.model._meta,
+                "form": form,
+                "background_rows": settings.TRACKER_BACKGROUND_ROWS,
+            },
+        )
+
+    def retry_job_view(self, request, object_id):
+        """Run a failed or interrupted import or export again (its owner, or an
+        administrator)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = (
+            BackgroundJob.objects.visible_to(request.user).filter(pk=object_id).first()
+            if could_be_id(object_id)
+            else None
+        )
+        if job is None:
+            raise Http404("No such job.")
+        if jobs.retry(job):
+            self.message_user(request, f"{job} is queued again.")
+        else:
+            why = {
+                BackgroundJob.State.DONE: "it is done.",
+                BackgroundJob.State.FAILED: "its upload is no longer kept; upload it again.",
+            }.get(job.state, "it has not stopped.")
+            messages.warning(request, f"{job} cannot be run again: {why}")
+        return redirect(job)
