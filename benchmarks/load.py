@@ -1,8 +1,9 @@
 """Load test (`make bench-load`): two gunicorn instances on one PostgreSQL database
-of 100,000 developments; 20 concurrent users for 60 seconds against one of them.
+of 500,000 developments in 200 frameworks of 50 recommendations; 20 concurrent
+users for 60 seconds against one of them.
 
-    .venv/bin/python benchmarks/load.py [--developments 100000] [--users 20]
-        [--seconds 60] [--workers 4] [--reuse]
+    .venv/bin/python benchmarks/load.py [--developments 500000] [--frameworks 200]
+        [--recommendations 50] [--users 20] [--seconds 60] [--workers 4] [--reuse]
 
 1. Builds the database (or, with --reuse, keeps the one a previous run left).
 2. Starts instance A (--workers workers, port 8101) and instance B (2 workers,
@@ -11,9 +12,10 @@ of 100,000 developments; 20 concurrent users for 60 seconds against one of them.
 3. Signs in through the sign-in form on A, then shows that B knows the session,
    serves the same data, and that signing out on B signs out on A too.
 4. Runs wrk (Debian's package) against A only, on 127.0.0.1: each of --users
-   connections requests the dashboard, recommendation pages and the explorer
-   with filters, as fast as it is answered, for --seconds. Prints requests per
-   second, median and 95th-percentile latency, and every error.
+   connections requests the portfolio, framework dashboards, recommendation
+   pages, a matrix, a timeline, the actors and the explorer with filters, as
+   fast as it is answered, for --seconds. Prints requests per second, median
+   and 95th-percentile latency, and every error.
 """
 
 from __future__ import annotations
@@ -37,18 +39,27 @@ from common import ROOT, Database, build, environment, manage
 USERNAME, PASSWORD = "load-test-analyst", "a-long-load-test-password"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
-# What 20 analysts might do: a quarter dashboards, a quarter recommendation
-# pages, half the explorer (paged, filtered by kind, actor, recommendation, words).
+# What 20 analysts might do across a portfolio (demo codes of seed 1): the
+# portfolio, framework dashboards, recommendation pages, a framework's matrix and
+# timeline, the actors, and the explorer (paged, filtered, searched).
 PATHS = [
     "/",
-    "/",
-    "/recommendations/TSU-1/",
+    "/?page=3",
+    "/?q=framework+12",
+    "/frameworks/demo-1-50/",
+    "/frameworks/tsuruoka-2015/",
     "/recommendations/TSU-2/",
+    "/recommendations/D1-50-3/",
+    "/recommendations/D1-120-17/",
+    "/reports/matrix/?framework=demo-1-50",
+    "/timeline/?framework=demo-1-120",
+    "/actors/",
+    "/actors/EU/",
     "/developments/",
     "/developments/?page=7",
     "/developments/?kind=exercise",
     "/developments/?actor=EU&kind=agreement",
-    "/developments/?recommendation=TSU-3&stance=hinders",
+    "/developments/?recommendation=D1-50-3&stance=hinders",
     "/developments/?q=maritime+security",
     "/developments/?date_after=2020-01-01&date_before=2020-12-31&sort=title",
     "/developments/?actor=JP&page=2",
@@ -161,7 +172,9 @@ def check_shared_sessions(a: Client, b: Client) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--developments", type=int, default=100_000)
+    parser.add_argument("--developments", type=int, default=500_000)
+    parser.add_argument("--frameworks", type=int, default=200)
+    parser.add_argument("--recommendations", type=int, default=50, help="per framework")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
@@ -175,7 +188,7 @@ def main() -> None:
     db = Database("postgresql", f"tracker_load_{options.developments}", work)
     if not options.reuse:
         print(f"Building {options.developments:,} developments on PostgreSQL…")
-        build(db, options.developments, options.seed)
+        build(db, options.developments, options.seed, options.frameworks, options.recommendations)
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
         env=environment(db.url, DJANGO_STATIC_ROOT=str(work / "static")),

@@ -8,11 +8,12 @@ class TrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from tracker import audit, caching
+        from tracker import audit, caching, figures
         from tracker.roles import ensure_roles
 
         caching.connect_signals()
         audit.connect_signals()
+        figures.connect_signals()
 
         # After every migrate, once auth has created this app's permissions.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="tracker.ensure_roles")

@@ -16,7 +16,7 @@ import pycountry
 from django.db import transaction
 from django.utils import timezone
 
-from tracker import dates
+from tracker import dates, figures
 from tracker.models import (
     CHUNK_SIZE,
     Actor,
@@ -253,6 +253,7 @@ def generate(
                 )
             )
     Assessment.objects.bulk_create(assessments, ignore_conflicts=True)
+    figures.refresh_all()  # bulk writes send no signals: every link's points
     return DemoSummary(
         frameworks=Framework.objects.count(),
         developments=developments,

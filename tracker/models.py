@@ -898,6 +898,9 @@ class EvidenceManager(_LinkManagerBase):
             ignore_conflicts=True,
         )
         DataVersion.objects.bump()  # bulk_create sends no signals
+        from tracker import figures  # (it reads these models)
+
+        figures.refresh(new)  # their points
         # Nor does it write history: give each new link its first version.
         Evidence.history.bulk_history_create(
             list(self.filter(recommendation=recommendation, development_id__in=new)),
@@ -953,8 +956,13 @@ class Evidence(TimeStamped):
         "them. Low: an inference others could dispute.",
     )
     rationale = models.TextField(help_text="Why this development advances or hinders it.")
+    # The link's points as the reports count them today (methodology.points), or
+    # NULL while it does not count (a draft, or a stage a later one replaces). Kept
+    # current by tracker/figures.py in the transaction of every write it depends
+    # on, so report figures are sums of one column; not part of the audit trail.
+    points = models.FloatField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["points"])
     objects = EvidenceManager()
 
     class Meta:

@@ -9,6 +9,10 @@ its development's nature and status, the coder's confidence and the best source'
 reliability (tracker/methodology.py holds the rule and its weights). Advancing
 links add, hindering links subtract. A development that a later stage follows
 stops counting once that stage is dated: each chain counts once.
+
+Today's figures add up the points each link keeps in its row (Evidence.points,
+kept current by tracker/figures.py); figures as of a past day compute them on
+read with the same rule (`link_counted`, `link_points`).
 """
 
 from __future__ import annotations
@@ -138,6 +142,22 @@ def counted(as_of: datetime.date | None, development: str = "development__") -> 
         scope &= dated_by(as_of, development)
         later = later.filter(dated_by(as_of))
     return scope & ~Q(Exists(later))
+
+
+def link_counted(as_of: datetime.date | None, evidence: str = "") -> Q:
+    """Evidence links that count by as_of (`evidence` leads from the query's model to
+    them): today, those with stored points (tracker/figures.py keeps them current);
+    as of a past day, what counted() says of their developments then."""
+    if as_of is None:
+        return Q(**{f"{evidence}points__isnull": False})
+    return counted(as_of, f"{evidence}development__")
+
+
+def link_points(as_of: datetime.date | None, evidence: str = ""):
+    """SQL for a counted link's points: stored for today, computed for a past day."""
+    if as_of is None:
+        return F(f"{evidence}points")
+    return evidence_weight(evidence)
 
 
 # The statuses that are steps towards implementation, in order; stalled and not
@@ -275,14 +295,14 @@ def latest_assessment(as_of: datetime.date | None, column: str = "assessed_on") 
 def annotate_evidence(recommendations: QuerySet, as_of: datetime.date | None) -> QuerySet:
     """Add advancing/hindering counts, net score and last evidence date per row, and
     the links dated after the latest assessment with their balance (its staleness)."""
-    scope = counted(as_of, "evidence__development__")
+    scope = link_counted(as_of, "evidence__")
     since = scope & Q(evidence__development__date__gt=latest_assessment(as_of))
     return recommendations.annotate(
         links_since_assessment=Count("evidence", filter=since),
-        balance_since_assessment=Sum(evidence_weight("evidence__"), filter=since, default=0),
+        balance_since_assessment=Sum(link_points(as_of, "evidence__"), filter=since, default=0),
         advancing=Count("evidence", filter=scope & Q(evidence__stance=Evidence.Stance.ADVANCES)),
         hindering=Count("evidence", filter=scope & Q(evidence__stance=Evidence.Stance.HINDERS)),
-        net_score=Sum(evidence_weight("evidence__"), filter=scope, default=0),
+        net_score=Sum(link_points(as_of, "evidence__"), filter=scope, default=0),
         last_evidence=Max("evidence__development__date", filter=scope),
     )
 
@@ -398,11 +418,15 @@ def monthly_counts(
     """Counted evidence links per month (a date, its first day) and per `by` columns,
     of the given recommendations (by default all)."""
     if since is None:
-        links = Evidence.objects.filter(counted(as_of))
+        links = Evidence.objects.filter(link_counted(as_of))
     else:
         # Through the developments of those months (the date index), not every link.
-        dated = Development.objects.filter(counted(as_of, development=""), date__gte=since)
-        links = Evidence.objects.filter(development__in=dated)
+        if as_of is None:
+            dated = Development.objects.filter(date__gte=since)
+            links = Evidence.objects.filter(link_counted(None), development__in=dated)
+        else:
+            dated = Development.objects.filter(counted(as_of, development=""), date__gte=since)
+            links = Evidence.objects.filter(development__in=dated)
     if recommendations is not None:
         links = links.filter(recommendation__in=[r.pk for r in recommendations])
     return list(
@@ -562,9 +586,9 @@ def cumulative_net_score(
     """The running net score at each date that brought evidence, oldest first;
     at each month's last such date when there are too many dates to draw."""
     per_day = (
-        recommendation.evidence.filter(counted(as_of))
+        recommendation.evidence.filter(link_counted(as_of))
         .values("development__date")
-        .annotate(change=Sum(evidence_weight()))
+        .annotate(change=Sum(link_points(as_of)))
         .order_by("development__date")
     )
     points, total = [], 0
@@ -583,9 +607,9 @@ def top_actors(
     few actors fetched: starting from the actors would read every link.
     """
     figures = list(
-        recommendation.evidence.filter(counted(as_of), development__actors__isnull=False)
+        recommendation.evidence.filter(link_counted(as_of), development__actors__isnull=False)
         .values("development__actors", "development__actors__code")
-        .annotate(links=Count("pk"), net_score=Sum(evidence_weight()))
+        .annotate(links=Count("pk"), net_score=Sum(link_points(as_of)))
         .order_by("-links", "-net_score", "development__actors__code")[:limit]
     )
     # Any: each actor gets its figures as attributes, as an annotate() would give them.
@@ -623,19 +647,19 @@ def actor_figures(as_of: datetime.date | None = None) -> dict[int, ActorFigures]
     for row in developments:
         figures[row["actors"]].development_count = row["count"]
     links = (
-        Evidence.objects.filter(counted(as_of), development__actors__isnull=False)
+        Evidence.objects.filter(link_counted(as_of), development__actors__isnull=False)
         .values("development__actors")
         .annotate(
             advancing=Count("pk", filter=Q(stance=Evidence.Stance.ADVANCES)),
             hindering=Count("pk", filter=Q(stance=Evidence.Stance.HINDERS)),
-            net_score=Sum(evidence_weight()),
+            net_score=Sum(link_points(as_of)),
         )
         .order_by()
     )
-    for row in links:
-        actor = figures[row["development__actors"]]
-        actor.advancing, actor.hindering = row["advancing"], row["hindering"]
-        actor.net_score = row["net_score"]
+    for link_row in links:
+        actor = figures[link_row["development__actors"]]
+        actor.advancing, actor.hindering = link_row["advancing"], link_row["hindering"]
+        actor.net_score = link_row["net_score"]
     return dict(figures)
 
 
@@ -666,7 +690,7 @@ def actor_by_recommendation(
     """The recommendations the actor's developments are evidence for, most links
     first (then in report order), with their figures: as many as a page shows."""
     limit = ACTOR_RECOMMENDATIONS_SHOWN
-    links = Evidence.objects.filter(counted(as_of), development__actors=actor)
+    links = Evidence.objects.filter(link_counted(as_of), development__actors=actor)
     figures = {
         row["recommendation"]: row
         for row in links.values("recommendation")
@@ -674,7 +698,7 @@ def actor_by_recommendation(
             links=Count("pk"),
             advancing=Count("pk", filter=Q(stance=Evidence.Stance.ADVANCES)),
             hindering=Count("pk", filter=Q(stance=Evidence.Stance.HINDERS)),
-            net_score=Sum(evidence_weight()),
+            net_score=Sum(link_points(as_of)),
         )
         .order_by("-links", "recommendation")[:limit]
     }
@@ -761,9 +785,11 @@ def matrix(
         scope = scope.filter(framework=framework)
     recommendations = list(scope)
     figures = (
-        Evidence.objects.filter(counted(as_of), recommendation__in=[r.pk for r in recommendations])
+        Evidence.objects.filter(
+            link_counted(as_of), recommendation__in=[r.pk for r in recommendations]
+        )
         .values("development__actors", "recommendation")
-        .annotate(count=Count("pk"), net_score=Sum(evidence_weight()))
+        .annotate(count=Count("pk"), net_score=Sum(link_points(as_of)))
         .order_by()
     )
     by_actor: dict[int, dict[int, Cell]] = defaultdict(dict)
@@ -868,7 +894,7 @@ def timeline(
             lane.bins = sorted(periods.values(), key=lambda period: period.start)
         return list(lanes.values())
     links = (
-        Evidence.objects.filter(counted(as_of), recommendation__in=list(lanes))
+        Evidence.objects.filter(link_counted(as_of), recommendation__in=list(lanes))
         .values_list(
             "recommendation_id",
             "development_id",

@@ -58,8 +58,8 @@ def links_now() -> list[dict[str, Any]]:
     """Every evidence link that counts today, with its coding and points."""
     letters = {rank: letter for rank, letter in GRADES.values()}
     rows = (
-        Evidence.objects.filter(progress.counted(None))
-        .annotate(points=progress.evidence_weight(), grade_rank=_best_grade())
+        Evidence.objects.filter(progress.link_counted(None))  # with its stored points
+        .annotate(grade_rank=_best_grade())
         .order_by("recommendation__code", "development__date", "development__key")
         .values(
             "recommendation__code",

@@ -443,7 +443,7 @@ class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixi
 
     def get_queryset(self):
         return (
-            self.recommendation.evidence.filter(progress.counted(self.as_of))
+            self.recommendation.evidence.filter(progress.link_counted(self.as_of))
             .select_related("development__kind")
             .prefetch_related("development__actors")
             .annotate(source_grade=best_source_grade("development"))

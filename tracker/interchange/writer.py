@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import corrections, review
+from tracker import corrections, figures, review
 from tracker.interchange.formats import Problem, quoted, read_records
 from tracker.interchange.validation import CitationRow, Row, Validator, chain_state
 from tracker.models import (
@@ -106,6 +106,9 @@ class Writer:
         # (line, id, earlier stage's key, how, history type) of each development written
         # that follows another: set by link_stages() once the whole file is in.
         self.following: list[tuple[int, int, str, str, str]] = []
+        # The developments written, and the stages they followed: their links' points
+        # are refreshed once the whole file is in (tracker/figures.py).
+        self.touched: set[int] = set()
 
     def plan(self, action: str, key: str) -> None:
         self.digest.update(f"{action}:{key}\n".encode())
@@ -429,7 +432,14 @@ class Writer:
                 "key", "pk"
             )
         )
+        self.touched.update(pk for _, pk, _ in to_update)
         if to_update:
+            # The stages they followed until now count again unless followed anew.
+            self.touched.update(
+                Development.objects.filter(
+                    pk__in=[pk for _, pk, _ in to_update], follows__isnull=False
+                ).values_list("follows_id", flat=True)
+            )
             updated = []
             for row, pk, _ in to_update:
                 development = Development(pk=pk, updated_at=timezone.now())
@@ -454,6 +464,7 @@ class Writer:
             for model in (DevelopmentActor, Citation, Evidence):
                 model.objects.filter(development_id__in=changed).delete()
 
+        self.touched.update(ids.values())
         pairs = [(ids[row.key], row, c) for row, c in to_create]
         pairs += [(pk, row, c) for row, pk, c in to_update]
         # A development that follows another has its history recorded once that is set.
@@ -563,8 +574,9 @@ def record_history(model, column: str, ids: list[int], history_type: str, user, 
     if not ids:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
     historical = model.history.model._meta
+    kept = {f.column for f in historical.concrete_fields}  # excluded_fields are not
+    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields if f.column in kept)
     extra = ", ".join(
         quote(historical.get_field(name).column)
         for name in ("history_date", "history_change_reason", "history_type", "history_user")
@@ -746,6 +758,8 @@ def import_developments(
                 if progress:
                     progress("written" if not dry_run else "checked", done)
             writer.link_stages()
+            if not dry_run:
+                figures.refresh(writer.touched)  # the points of the links written
         except _ChangedSinceChecked as changed:
             writer.problems.add(*changed.problems)  # reported, and the writes rolled back
         for code in sorted(validator.new_countries):

@@ -2,6 +2,7 @@
 
 from django.core.management.commands.loaddata import Command as LoaddataCommand
 
+from tracker import figures
 from tracker.audit import first_versions_for_loaded_rows
 
 
@@ -15,3 +16,4 @@ class Command(LoaddataCommand):
         # Inside loaddata's own transaction, once every fixture is in.
         with first_versions_for_loaded_rows(self.using):
             super().loaddata(fixture_labels)
+            figures.refresh_all()  # raw saves send no refresh of each link's points

@@ -1,0 +1,36 @@
+"""manage.py refresh_figures [--check]"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from tracker import figures
+from tracker.models import DataVersion
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute every evidence link's stored points (tracker/figures.py), which the "
+        "report figures add up. Writes keep them current; run this after changing data "
+        "with raw SQL. --check only lists the links whose points are out of date."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="change nothing; fail if stale")
+
+    def handle(self, *args, check, verbosity, **options):
+        stale = figures.stale_links()
+        if check:
+            if stale:
+                raise CommandError(
+                    f"{len(stale)} evidence link(s) have out-of-date points, e.g. link "
+                    f"{stale[0][0]}: stored {stale[0][1]}, now {stale[0][2]}. Run "
+                    "manage.py refresh_figures."
+                )
+            if verbosity:
+                self.stdout.write("Every evidence link's points are current.")
+            return
+        with transaction.atomic():
+            figures.refresh_all()
+            DataVersion.objects.bump()  # cached figures are computed again
+        if verbosity:
+            self.stdout.write(f"Recomputed every link's points ({len(stale)} were out of date).")
