@@ -29,12 +29,25 @@ BASELINE = "admin changelist, page 1"
 EXPORT, EXPORT_BASELINE = "CSV export of the explorer", "csv + values_list(), same rows"
 
 
-def measure_pages(db: Database, runs: int, explain: bool) -> dict:
+def collect_static(folder: Path) -> None:
+    """The hashed static files pages name, as production serves them (debug off)."""
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+        env=environment("sqlite://:memory:", DJANGO_STATIC_ROOT=str(folder)),
+        check=True,
+    )
+
+
+def measure_pages(db: Database, runs: int, explain: bool, static: Path) -> dict:
     command = [sys.executable, str(ROOT / "benchmarks" / "pages.py"), "--runs", str(runs)]
     if explain:
         command.append("--explain")
     output = subprocess.run(
-        command, env=environment(db.url), capture_output=True, text=True, check=False
+        command,
+        env=environment(db.url, DJANGO_STATIC_ROOT=str(static)),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if output.returncode:
         raise SystemExit(f"benchmarks/pages.py failed on {db.url}:\n{output.stderr}")
@@ -150,6 +163,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    collect_static(work / "static")
     all_missed = []
     for vendor in options.databases.split(","):
         sys.stdout.flush()
@@ -167,8 +181,8 @@ def main() -> None:
         )
         # Fewer developments and fewer recommendations: query counts must not change.
         build(small, options.small, options.seed, options.frameworks // 10, 5)
-        big_figures = measure_pages(big, options.runs, explain=vendor == "postgresql")
-        small_figures = measure_pages(small, 2, explain=False)
+        big_figures = measure_pages(big, options.runs, vendor == "postgresql", work / "static")
+        small_figures = measure_pages(small, 2, False, work / "static")
         print(f"\n=== {vendor}, {big_figures['developments']:,} developments\n")
         missed = report(big_figures, small_figures)
         for name, plans in big_figures.get("explain", {}).items():
