@@ -74,6 +74,20 @@ class DateCheckedChangeListMixin(ModelAdminMixin):
         return super().response_action(request, queryset, *args, **kwargs)
 
 
+class WrittenByTheAppOnly(ModelAdminMixin):
+    """A ModelAdmin of rows the app writes itself (corrections, background jobs):
+    read in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin

@@ -41,7 +41,7 @@ from tracker.admin.proposals import (
 )
 from tracker.admin.views import ImportAndRestoreViews
 from tracker.admin.widgets import SafeAutocompleteFields
-from tracker.admin_site import ModelAdminMixin
+from tracker.admin_site import ModelAdminMixin, WrittenByTheAppOnly
 from tracker.models import (
     Actor,
     Assessment,
@@ -640,7 +640,7 @@ class AssessmentAdmin(
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(WrittenByTheAppOnly, admin.ModelAdmin):
     """The corrections log, to read: written with each change, never edited."""
 
     list_display = ("made_at", "recommendation", "kind", "subject", "made_by", "approved_by")
@@ -648,12 +648,3 @@ class CorrectionAdmin(admin.ModelAdmin):
     list_select_related = ("recommendation", "made_by", "approved_by")
     search_fields = ("subject", "reason", "recommendation__code")
     date_hierarchy = "made_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -20,7 +20,7 @@ from django.urls import path
 from django.utils import timezone
 
 from tracker import jobs
-from tracker.admin_site import could_be_id
+from tracker.admin_site import WrittenByTheAppOnly, could_be_id
 from tracker.models import BackgroundJob, BackgroundJobQuerySet
 
 State = BackgroundJob.State
@@ -53,7 +53,7 @@ def status(job: BackgroundJob) -> str:
 
 
 @admin.register(BackgroundJob)
-class BackgroundJobAdmin(admin.ModelAdmin):
+class BackgroundJobAdmin(WrittenByTheAppOnly, admin.ModelAdmin):
     list_display = ("__str__", "kind", "current_status", "created_by", "created_at")
     list_filter = ("kind", "state")
     list_select_related = ("created_by",)
@@ -70,15 +70,6 @@ class BackgroundJobAdmin(admin.ModelAdmin):
         if not jobs.may_run_jobs(request.user):
             return False
         return obj is None or request.user.is_superuser or obj.created_by_id == request.user.pk
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="status")
     def current_status(self, obj):
