@@ -48,7 +48,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
-from django.core.management.color import no_style
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -782,8 +781,8 @@ def _new_ids_after(written: list[Model]) -> None:
     The database the backup came from never gives an id twice (AUTOINCREMENT on
     SQLite, sequences on PostgreSQL); neither does the restored one."""
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), written):
-            cursor.execute(sql)  # PostgreSQL: past the restored rows
+        for model in written:
+            _never_back(cursor, model)  # PostgreSQL: past the restored rows
         for model in written:
             manager = getattr(model._meta, "simple_history_manager_attribute", None)
             if manager is None:
@@ -792,6 +791,27 @@ def _new_ids_after(written: list[Model]) -> None:
             highest = model._base_manager.aggregate(highest=models.Max("pk"))["highest"]
             if seen["seen"] is not None and seen["seen"] > (highest or 0):
                 _ids_go_on_after(cursor, model, seen["seen"])
+
+
+def _never_back(cursor, model: Model) -> None:
+    """On PostgreSQL, move the model's sequence past its rows, never back: a sequence
+    is not rolled back with a transaction, so one moved back below rows another
+    transaction holds would hand out their ids (a dry run, or a test's restore)."""
+    if connection.vendor != "postgresql" or not isinstance(model._meta.pk, models.AutoField):
+        return
+    table, column = model._meta.db_table, str(model._meta.pk.column)
+    quote = connection.ops.quote_name
+    cursor.execute(
+        f"SELECT MAX({quote(column)}) FROM {quote(table)}",
+    )
+    highest = cursor.fetchone()[0] or 0
+    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+    sequence = cursor.fetchone()[0]
+    if sequence is None:
+        return
+    cursor.execute(f"SELECT last_value FROM {sequence}")
+    current = cursor.fetchone()[0]
+    cursor.execute("SELECT setval(%s, %s)", [sequence, max(highest, current)])
 
 
 def _ids_go_on_after(cursor, model: Model, last: int) -> None:
