@@ -1,7 +1,8 @@
-"""Each evidence link's stored points (tracker/figures.py) stay equal to a fresh
-computation after every kind of write: saves in the admin's way, deletes, chains,
-sources and their grades, kinds, the bulk link action, imports, demo data,
-loaddata, and a long random sequence of all of them."""
+"""Each evidence link's stored points, and each recommendation's and actor's tally
+(tracker/figures.py), stay equal to a fresh count after every kind of write: saves
+in the admin's way, deletes, chains, sources and their grades, kinds, actors taken
+on and off, assessments, the bulk link action, imports, demo data, loaddata, and
+long random sequences of all of them."""
 
 from __future__ import annotations
 
@@ -13,16 +14,27 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.factories import make_development, make_evidence, make_kind, make_source
+from tests.factories import (
+    make_actor,
+    make_development,
+    make_evidence,
+    make_kind,
+    make_source,
+)
 from tracker import figures, progress
 from tracker.interchange import import_developments
 from tracker.models import (
+    Actor,
+    ActorTally,
+    Assessment,
     Citation,
     Development,
+    DevelopmentActor,
     DevelopmentKind,
     Evidence,
     FollowKind,
     Recommendation,
+    RecommendationTally,
     Source,
 )
 
@@ -31,6 +43,7 @@ pytestmark = pytest.mark.django_db
 
 def assert_current():
     assert figures.stale_links() == []
+    assert figures.stale_tallies() == []
 
 
 def points(link: Evidence) -> float | None:
@@ -132,6 +145,46 @@ def test_an_import_gives_its_links_points_and_recounts_the_stages_it_follows(see
     assert_current()
 
 
+def test_an_import_that_rewrites_a_development_recounts_what_it_bore_on_before(seed):
+    """The writer replaces an updated development's actors and links: the actor and
+    the recommendation it no longer names lose them from their tallies."""
+    header = "key,date,title,kind,actors,status,evidence,note\n"
+    first = header + "swap,2023-06-01,Swap,agreement,FR,occurred,TSU-1:advances:3,First.\n"
+    assert import_developments(io.BytesIO(first.encode()), "csv").ok
+    france = ActorTally.objects.get(actor__code="FR")
+    tsu1 = RecommendationTally.objects.get(recommendation__code="TSU-1")
+    second = header + "swap,2023-06-01,Swap,agreement,GB,occurred,TSU-2:hinders:1,Again.\n"
+    report = import_developments(io.BytesIO(second.encode()), "csv")
+    assert report.ok, report.errors
+    assert ActorTally.objects.get(actor__code="FR").development_count == (
+        france.development_count - 1
+    )
+    assert RecommendationTally.objects.get(recommendation__code="TSU-1").advancing == (
+        tsu1.advancing - 1
+    )
+    assert_current()
+
+
+def test_a_new_recommendation_and_actor_have_an_empty_tally(seed):
+    actor = Actor.objects.create(code="XX", name="Nowhere", kind=Actor.Kind.ORGANISATION)
+    assert ActorTally.objects.filter(actor=actor, development_count=0).exists()
+    recommendation = Recommendation.objects.create(
+        code="NEW-1", framework=Recommendation.objects.first().framework, ordinal=99, title="New"
+    )
+    assert RecommendationTally.objects.filter(
+        recommendation=recommendation, advancing=0, status=""
+    ).exists()
+    assert_current()
+
+
+def test_refresh_figures_finds_and_mends_a_stale_tally(seed):
+    RecommendationTally.objects.filter(recommendation__code="TSU-1").update(advancing=999)
+    with pytest.raises(CommandError, match="1 tallies are out of date"):
+        call_command("refresh_figures", check=True, verbosity=0)
+    call_command("refresh_figures", verbosity=0)
+    assert_current()
+
+
 def test_demo_data_and_loaddata_arrive_with_points(seed, tmp_path):
     call_command("generate_demo_data", developments=40, frameworks=1, seed=2, verbosity=0)
     assert_current()
@@ -175,6 +228,7 @@ class RandomWrites:
         self.developments = [
             make_development(date=datetime.date(2020, 1, 1 + n)) for n in range(4)
         ]
+        self.actors = [make_actor(code) for code in ("JP", "FR", "EU")]
 
     def some(self, model):
         rows = list(model.objects.all())
@@ -254,8 +308,64 @@ class RandomWrites:
             self.rng.choice(self.kinds), nature=self.rng.choice(DevelopmentKind.Nature.values)
         )
 
+    def act(self):
+        development = self.some(Development)
+        if development:
+            development.actors.add(self.rng.choice(self.actors))
+
+    def unact(self):
+        development = self.some(Development)
+        if development and self.rng.random() < 0.5:
+            development.actors.remove(self.rng.choice(self.actors))
+        elif development:
+            development.actors.clear()
+
+    def drop_actor_link(self):
+        link = self.some(DevelopmentActor)
+        if link:
+            link.delete()  # as the admin's inline deletes it
+
+    def move_link(self):
+        link = self.some(Evidence)
+        if link is None:
+            return
+        taken = set(
+            Evidence.objects.filter(development_id=link.development_id).values_list(
+                "recommendation_id", flat=True
+            )
+        )
+        free = [r for r in self.recommendations if r.pk not in taken]
+        if free:
+            self.save(link, recommendation=self.rng.choice(free))
+
+    def assess(self):
+        status = self.rng.choice(Assessment.Status.values)
+        Assessment.objects.create(
+            recommendation=self.rng.choice(self.recommendations),
+            status=status,
+            reason=Assessment.Reason.values[0] if status in Assessment.NEEDS_REASON else "",
+            assessed_on=datetime.date(2021, self.rng.randint(1, 12), 15),
+            rationale="Judged so.",
+            published=self.rng.random() < 0.7,
+        )
+
+    def reassess(self):
+        assessment = self.some(Assessment)
+        if assessment is None:
+            return
+        if self.rng.random() < 0.5:
+            self.save(assessment, published=not assessment.published)
+        else:
+            assessment.delete()
+
     def any(self):
         writes = [
+            self.act,
+            self.unact,
+            self.drop_actor_link,
+            self.move_link,
+            self.assess,
+            self.reassess,
             self.new_development,
             self.follow,
             self.unfollow,
@@ -281,3 +391,4 @@ def test_points_stay_current_through_a_random_sequence_of_writes(seed, seed_numb
     for _ in range(40):
         done.append(writes.any())
         assert figures.stale_links() == [], f"stale after {done}"
+        assert figures.stale_tallies() == [], f"stale after {done}"

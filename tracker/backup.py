@@ -102,11 +102,23 @@ class BackupError(Exception):
         self.line = line
 
 
+# What a backup leaves out, since the restore computes it again from the rest.
+DERIVED = {model._meta.label_lower for model in figures.TALLIES}
+
+
 def backed_up_models() -> list[Model]:
     """What a backup holds, in the order it is written: groups, users, then every
     tracker table (the audit trail's included), as `dumpdata tracker auth.user
     auth.group` covers them."""
-    return [Group, get_user_model(), *apps.get_app_config("tracker").get_models()]
+    return [
+        Group,
+        get_user_model(),
+        *(
+            model
+            for model in apps.get_app_config("tracker").get_models()
+            if model._meta.label_lower not in DERIVED
+        ),
+    ]
 
 
 def _fields(model: Model) -> list[Any]:
@@ -637,6 +649,8 @@ class _Restorer:
         return plan
 
     def add(self, line: int, record: Any) -> None:
+        if isinstance(record, dict) and str(record.get("model", "")).lower() in DERIVED:
+            return  # a dumpdata file's tallies: the restore counts them again
         plan = self.plan(line, record)
         if plan is not self.chunk_plan or len(self.chunk) >= CHUNK_SIZE:
             self.flush()
@@ -894,7 +908,8 @@ def restore(
             restorer.add(line, record)
         restorer.finish()
         if restorer.points_missing:  # a backup from before links kept their points
-            figures.refresh_all()
+            figures.refresh_all_points()
+        figures.tally_all()
         if not restorer.report.rows["auth.group"]:
             roles.ensure_roles()
         version = DataVersion.objects.current()

@@ -1352,6 +1352,53 @@ class PendingImport(models.Model):
         return cast(IO[bytes], gzip.GzipFile(fileobj=io.BytesIO(bytes(self.content)), mode="rb"))
 
 
+# --- Today's figures, kept by tracker/figures.py --------------------------------------
+
+
+class RecommendationTally(models.Model):
+    """A recommendation's figures as the reports count them today: its counted links
+    and their balance, its latest published status, and the links dated since.
+
+    Derived data: tracker/figures.py recomputes a recommendation's row in the
+    transaction of every write that changes it, so the portfolio and dashboards
+    read a row per recommendation instead of every link. Neither audited nor
+    backed up (a restore computes it again); `manage.py refresh_figures --check`
+    compares it with a fresh count.
+    """
+
+    recommendation = models.OneToOneField(
+        Recommendation, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    advancing = models.PositiveIntegerField(default=0)
+    hindering = models.PositiveIntegerField(default=0)
+    net_score = models.FloatField(default=0)
+    last_evidence = models.DateField(null=True)
+    status = models.CharField(max_length=20, blank=True)  # "" while not assessed
+    assessed_on = models.DateField(null=True)
+    links_since_assessment = models.PositiveIntegerField(default=0)
+    balance_since_assessment = models.FloatField(default=0)
+
+    def __str__(self):
+        return f"Figures of {self.recommendation_id}"
+
+
+class ActorTally(models.Model):
+    """An actor's figures as the actors' list counts them today: its counted
+    developments, their advancing and hindering links and net score. Kept like
+    RecommendationTally."""
+
+    actor = models.OneToOneField(
+        Actor, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    development_count = models.PositiveIntegerField(default=0)
+    advancing = models.PositiveIntegerField(default=0)
+    hindering = models.PositiveIntegerField(default=0)
+    net_score = models.FloatField(default=0)
+
+    def __str__(self):
+        return f"Figures of {self.actor_id}"
+
+
 # --- The version reports are cached under ---------------------------------------------
 
 

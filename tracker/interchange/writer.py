@@ -752,14 +752,16 @@ def import_developments(
             writer.digest.update(f"chains:{chain_state(validator.referenced)!r}\n".encode())
         done = 0
         try:
-            for batch in _batches(_rows(stream, file_format), CHUNK_SIZE):
-                writer.write_batch(batch)
-                done += len(batch)
-                if progress:
-                    progress("written" if not dry_run else "checked", done)
-            writer.link_stages()
-            if not dry_run:
-                figures.refresh(writer.touched)  # the points of the links written
+            # The links and actors it replaces mark what they bore on as they go;
+            # the figures of all of it are refreshed once, at the end.
+            with figures.batch(skip=dry_run):
+                for batch in _batches(_rows(stream, file_format), CHUNK_SIZE):
+                    writer.write_batch(batch)
+                    done += len(batch)
+                    if progress:
+                        progress("written" if not dry_run else "checked", done)
+                writer.link_stages()
+                figures.refresh(writer.touched)  # the links written
         except _ChangedSinceChecked as changed:
             writer.problems.add(*changed.problems)  # reported, and the writes rolled back
         for code in sorted(validator.new_countries):

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 def compute_points(apps, schema_editor):
-    # figures.refresh_all() builds its SQL from the app's models (the rule lives in
+    # figures.refresh_all_points() builds its SQL from the app's models (the rule lives in
     # progress.py); on a database with no links yet there is nothing to compute.
     if (
         not apps.get_model("tracker", "Evidence")
@@ -15,7 +15,7 @@ def compute_points(apps, schema_editor):
         return
     from tracker import figures
 
-    figures.refresh_all()
+    figures.refresh_all_points()
 
 
 class Migration(migrations.Migration):

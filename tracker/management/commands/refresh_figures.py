@@ -9,9 +9,10 @@ from tracker.models import DataVersion
 
 class Command(BaseCommand):
     help = (
-        "Recompute every evidence link's stored points (tracker/figures.py), which the "
-        "report figures add up. Writes keep them current; run this after changing data "
-        "with raw SQL. --check only lists the links whose points are out of date."
+        "Recompute every evidence link's stored points and every recommendation's and "
+        "actor's tally (tracker/figures.py), which the report figures read. Writes keep "
+        "them current; run this after changing data with raw SQL. --check only lists "
+        "what is out of date."
     )
 
     def add_arguments(self, parser):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, check, verbosity, **options):
         stale = figures.stale_links()
+        tallies = figures.stale_tallies()
         if check:
             if stale:
                 raise CommandError(
@@ -26,11 +28,19 @@ class Command(BaseCommand):
                     f"{stale[0][0]}: stored {stale[0][1]}, now {stale[0][2]}. Run "
                     "manage.py refresh_figures."
                 )
+            if tallies:
+                raise CommandError(
+                    f"{len(tallies)} tallies are out of date, e.g. {tallies[0]}. Run "
+                    "manage.py refresh_figures."
+                )
             if verbosity:
-                self.stdout.write("Every evidence link's points are current.")
+                self.stdout.write("Every evidence link's points and every tally are current.")
             return
         with transaction.atomic():
             figures.refresh_all()
             DataVersion.objects.bump()  # cached figures are computed again
         if verbosity:
-            self.stdout.write(f"Recomputed every link's points ({len(stale)} were out of date).")
+            self.stdout.write(
+                f"Recomputed every link's points ({len(stale)} were out of date) and "
+                f"every tally ({len(tallies)} were out of date)."
+            )
