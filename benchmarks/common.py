@@ -30,6 +30,15 @@ def environment(url: str, **extra: str) -> dict[str, str]:
     }
 
 
+def collect_static(folder: Path) -> None:
+    """The hashed static files pages name, as production serves them (debug off)."""
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+        env=environment("sqlite://:memory:", DJANGO_STATIC_ROOT=str(folder)),
+        check=True,
+    )
+
+
 @dataclass
 class Database:
     """A scratch database: a SQLite file in `folder`, or a PostgreSQL database."""

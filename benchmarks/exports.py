@@ -44,7 +44,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from common import ROOT, Database, build, environment, manage
+from common import ROOT, Database, build, collect_static, environment, manage
 
 THIS = Path(__file__).resolve()
 WIDENED = {"recommendation": "TSU-1", "actor": "EU", "framework": "tsuruoka-2015"}
@@ -328,7 +328,7 @@ def run_here(db: Database, *args: str) -> dict:
     """This file run with args in a process of its own on db; its JSON answer."""
     done = subprocess.run(
         [sys.executable, str(THIS), *args],
-        env=environment(db.url),
+        env=environment(db.url, DJANGO_STATIC_ROOT=str(db.folder / "static")),
         capture_output=True,
         text=True,
         check=False,
@@ -433,6 +433,7 @@ def main() -> None:
     formats = options.formats.split(",")
     work = Path(tempfile.gettempdir()) / "tracker-bench-exports"
     work.mkdir(exist_ok=True)
+    collect_static(work / "static")  # the hashed files pages name with debug off
     all_missed = []
     for vendor in options.databases.split(","):
         big = Database(vendor, f"tracker_exports_{options.developments}", work)

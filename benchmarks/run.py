@@ -22,20 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, Database, build, environment
+from common import ROOT, Database, build, collect_static, environment
 from import_vs_loaddata import base_for, compare
 
 BASELINE = "admin changelist, page 1"
 EXPORT, EXPORT_BASELINE = "CSV export of the explorer", "csv + values_list(), same rows"
-
-
-def collect_static(folder: Path) -> None:
-    """The hashed static files pages name, as production serves them (debug off)."""
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
-        env=environment("sqlite://:memory:", DJANGO_STATIC_ROOT=str(folder)),
-        check=True,
-    )
 
 
 def measure_pages(db: Database, runs: int, explain: bool, static: Path) -> dict:
