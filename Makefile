@@ -43,8 +43,21 @@ seed: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed
 
+# createsuperuser asks for a name, an e-mail address (Enter leaves it empty) and a password
+# twice. Where there is no terminal to ask on (a script, CI), it takes them from
+# DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD instead.
 superuser: install
-	$(BIN)/python manage.py createsuperuser
+	@if [ -t 0 ]; then \
+		$(BIN)/python manage.py createsuperuser; \
+	elif [ -n "$$DJANGO_SUPERUSER_USERNAME" ] && [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
+		DJANGO_SUPERUSER_EMAIL="$${DJANGO_SUPERUSER_EMAIL-}" \
+			$(BIN)/python manage.py createsuperuser --noinput; \
+	else \
+		echo "make superuser asks for a name and a password, and there is no terminal to ask on." >&2; \
+		echo "Set them instead: DJANGO_SUPERUSER_USERNAME=... DJANGO_SUPERUSER_EMAIL=... DJANGO_SUPERUSER_PASSWORD=... make superuser" >&2; \
+		echo "(which runs manage.py createsuperuser --noinput)." >&2; \
+		exit 1; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .
@@ -92,6 +105,7 @@ bench-writer: install
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "The load test needs wrk: installing it with apt-get..."; \
 			apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 		else \
 			echo "The load test needs wrk: sudo apt-get install wrk"; exit 1; \
@@ -101,7 +115,9 @@ wrk:
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+			echo "The browser tests need Debian's chromium: installing it with apt-get (about 350 MB, a minute or two)..."; \
+			apt-get update -qq && apt-get install -y -qq chromium >/dev/null \
+				&& echo "Installed $$(chromium --version 2>/dev/null)."; \
 		else \
 			echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
 		fi; }

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.forms.utils import pretty_name
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from tracker.admin.widgets import SafeAutocompleteSelectMultiple
 from tracker.admin_site import could_be_id
@@ -30,7 +32,20 @@ class IdChoicesField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class UniqueAgainstSavedRows(forms.BaseInlineFormSet):
+class ColumnNamedFormSet(forms.BaseInlineFormSet):
+    """Each input of a tabular inline row carries its column's name. Django's tabular
+    inline prints a field's label only as its column's header, which names no input
+    to a screen reader ("edit text", "combo box"): WCAG 1.3.1 and 4.1.2."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)  # the delete box too
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:
+                label = capfirst(field.label or pretty_name(name))
+                field.widget.attrs.setdefault("aria-label", str(label))
+
+
+class UniqueAgainstSavedRows(ColumnNamedFormSet):
     """Refuses a row that repeats one saved by someone else since the form opened.
 
     Django checks an inline's rows against each other but not against rows

@@ -1,10 +1,11 @@
-"""Autocomplete widgets that leave out posted ids which cannot be rows, and the
-admin mixin that puts them on autocomplete fields."""
+"""Autocomplete widgets that leave out posted ids which cannot be rows and name their
+boxes for screen readers, and the admin mixin that puts them on autocomplete fields."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django import forms
 from django.contrib.admin.widgets import (
     AutocompleteMixin,
     AutocompleteSelect,
@@ -26,6 +27,13 @@ class SafeAutocomplete(_AutocompleteWidget):
 
     def optgroups(self, name, value, attr=None):
         return super().optgroups(name, [v for v in value if could_be_id(v)], attr)
+
+    @property
+    def media(self):
+        # Named after autocomplete.js, so that the merged media load it after that file,
+        # which draws the boxes this names.
+        after = forms.Media(js=["admin/js/autocomplete.js", "tracker/autocomplete-names.js"])
+        return super().media + after
 
 
 class SafeAutocompleteSelect(SafeAutocomplete, AutocompleteSelect):
