@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
+from tracker.views import favicon
+
 # Sign-in, sign-out and changing one's password; resetting a forgotten password
 # mails a link, so its pages exist only when mail can be sent (DJANGO_EMAIL_URL).
 accounts = [
@@ -13,7 +15,12 @@ accounts = [
 ]
 
 urlpatterns = [
+    path("favicon.ico", favicon),  # for pages that name no icon: the admin's
     path("admin/", admin.site.urls),
     path("accounts/", include(accounts)),
     path("", include("tracker.urls")),
 ]
+
+# A page that is not there: what a reader can do, and why when the tracker knows
+# (a page past the end of a table says how many pages there are).
+handler404 = "tracker.views.not_found"

@@ -150,11 +150,11 @@ def assert_constant_queries(django_assert_num_queries, django_assert_max_num_que
     """Checks that a page makes as many queries after grow() as before, both when
     its figures are computed and when they come from the cache."""
 
-    # At most 16: the session and the user, the permission check (the user's and
+    # At most 17: the session and the user, the permission check (the user's and
     # their groups' permissions), the data version, and the page's own queries (the
-    # recommendation page's, filtered by actor, are the most: its evidence table,
-    # chart, top actors, assessments and the verdict's figures).
-    def check(client, url, grow, most=16):
+    # recommendation page's, filtered by actor, are the most: its evidence table and
+    # its count, chart, top actors, assessments and the verdict's figures).
+    def check(client, url, grow, most=17):
         assert client.get(url).status_code == 200  # sessions, content types: warm
         cache.clear()
         with django_assert_max_num_queries(most) as computed:

@@ -283,10 +283,10 @@ def test_the_log_filters_by_recommendation_and_the_feed_lists_the_same(seed, rea
 
     page = reader.get(reverse("tracker:changes")).content.decode()
     assert (
-        "2 corrections" in page and "strength 3 → 1" in page and "Coded &lt;too&gt; high." in page
+        "Corrections 1–2 of 2" in page and "strength 3 → 1" in page and "Coded &lt;too&gt; high." in page
     )
     filtered = reader.get(reverse("tracker:changes") + "?recommendation=TSU-2").content.decode()
-    assert "1 correction" in filtered and raa.title in filtered and "Done." not in filtered
+    assert "Corrections 1–1 of 1" in filtered and raa.title in filtered and "Done." not in filtered
     feed = reader.get(reverse("tracker:changes-feed") + "?recommendation=TSU-2").content.decode()
     assert feed.count("<entry>") == 1 and "strength 3 → 1" in feed and "Done." not in feed
     assert reader.get(reverse("tracker:changes-feed") + "?recommendation=NOPE").status_code == 404
@@ -296,7 +296,7 @@ def test_the_log_filters_by_recommendation_and_the_feed_lists_the_same(seed, rea
 
 def test_an_empty_log_says_so(seed, reader):
     page = reader.get(reverse("tracker:changes")).content.decode()
-    assert "0 corrections" in page and "No published judgement has been changed yet" in page
+    assert "No published judgement has been changed yet" in page
 
 
 def test_a_correction_needs_a_reason_in_the_database(seed, admin_user):

@@ -286,6 +286,38 @@ def test_paging_parameters_never_break_a_page(reader, url, status):
         assert response.context["table"].paginator.per_page == 25
 
 
+def pager_text(response) -> str:
+    nav = re.search(r'<nav class="pager"[^>]*>(.*?)</nav>', response.content.decode(), re.S)
+    assert nav, "no pager on the page"
+    return " ".join(re.sub(r"<[^>]+>", " ", html.unescape(nav.group(1))).split())
+
+
+def test_every_paged_table_counts_its_rows_and_links_to_its_last_page(reader):
+    grow(30)  # 44 developments, 33 of them evidence for TSU-1
+    first = reader.get("/developments/", {"q": "", "per_page": "25"})
+    assert pager_text(first) == "Developments 1–25 of 44 Page 1 of 2 Next › Last »"
+    assert 'href="?q=&amp;per_page=25&amp;page=2">Last' in first.content.decode()
+    last = reader.get("/developments/", {"page": "2"})
+    assert pager_text(last) == "Developments 26–44 of 44 « First ‹ Previous Page 2 of 2"
+    evidence = reader.get("/recommendations/TSU-1/")
+    count = Evidence.objects.filter(recommendation__code="TSU-1").count()
+    assert pager_text(evidence).startswith(f"Evidence links 1–25 of {count} Page 1 of 2")
+    actors = Actor.objects.on_record().count()
+    assert pager_text(reader.get("/actors/")) == f"Actors 1–{actors} of {actors}"
+
+
+def test_a_page_past_the_end_says_how_many_pages_there_are(reader):
+    grow(30)
+    response = reader.get("/developments/", {"page": "3"})
+    assert response.status_code == 404
+    assert "There are 2 pages of developments; page 3 is past the end." in (
+        html.unescape(response.content.decode())
+    )
+    response = reader.get("/developments/999999/")
+    assert response.status_code == 404
+    assert "There is no page at this address." in response.content.decode()
+
+
 def test_page_size_choice_is_honoured(reader):
     grow(30)
     table = reader.get("/developments/", {"per_page": "50"}).context["table"]
@@ -325,3 +357,10 @@ def test_a_recommendation_code_in_lower_case_names_the_same_page_and_feed(analys
     feed = analyst_client.get("/recommendations/tsu-2/feed/")
     assert feed.status_code == 200
     assert b"TSU-2" in feed.content
+
+
+def test_pages_that_name_no_icon_get_the_trackers_at_favicon_ico(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg") and "tracker/favicon" in response["Location"]
+    assert client.post("/favicon.ico").status_code == 405

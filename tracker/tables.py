@@ -180,9 +180,14 @@ class ListData(TableListData):
 
 
 class ReportTable(tables.Table):
-    """Base for report tables: on a phone each row stacks into a card, cells labelled."""
+    """Base for report tables: on a phone each row stacks into a card, cells labelled;
+    paged by the report pager (tracker/_table.html), which counts `noun`."""
+
+    noun = "rows"
+    pager = None  # set by the view (PagedTableMixin) once the table is paged
 
     class Meta:
+        template_name = "tracker/_table.html"
         attrs = {
             "class": "report-table stack-on-phone",
             "td": {"data-label": lambda bound_column: bound_column.header},
@@ -206,6 +211,7 @@ def date_column(development: str = "") -> tables.Column:
 
 
 class DevelopmentTable(ReportTable):
+    noun = "developments"
     date = date_column()
     title = tables.Column(linkify=True)
     kind = tables.Column(
@@ -264,6 +270,8 @@ class DevelopmentTable(ReportTable):
 
 class EvidenceTable(ReportTable):
     """A recommendation's evidence: one row per linked development."""
+
+    noun = "evidence links"
 
     date = date_column("development__")
     development = tables.Column(
@@ -381,6 +389,8 @@ class EvidenceTable(ReportTable):
 
 class ActorTable(ReportTable):
     """Every actor with its developments and evidence figures (annotated)."""
+
+    noun = "actors"
 
     code = tables.Column(linkify=True)
     name = tables.Column(order_by=("name", "code"))

@@ -13,14 +13,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.paginators import LazyPaginator
 
 from tracker import charts, dates, progress, snapshots
 from tracker import methodology as codebook
@@ -39,7 +40,7 @@ from tracker.models import (
     Snapshot,
     Source,
 )
-from tracker.paging import checked_page, pager
+from tracker.paging import NotFound, checked_page, pager, pager_of, past_the_end
 from tracker.roles import can_read_reports
 from tracker.tables import ActorTable, DevelopmentTable, EvidenceTable, best_source_grade
 
@@ -388,14 +389,18 @@ class ReportMixin(TableViewMixin):
 
 
 class PagedTableMixin(SingleTableMixin):
-    """django-tables2 paging, with the page and page size checked before use.
+    """django-tables2 paging, with the page and page size checked before use, and
+    the count: "Developments 1–25 of 537", with first, previous, next and last
+    links (tracker/paging.py's pager, as the other report pages have).
 
     A page size outside `page_sizes` falls back to the first; a page that is not
     a number, or lies past the end, is a 404 rather than a silent other page.
     """
 
     page_sizes = PAGE_SIZES
-    paginator_class = LazyPaginator
+    # Counted (a COUNT beside the page's query: 5 ms at 100,000 developments on
+    # SQLite), for the count and the last page.
+    paginator_class = Paginator
 
     def get(self, request, *args, **kwargs):
         query = request.GET.copy()
@@ -418,9 +423,12 @@ class PagedTableMixin(SingleTableMixin):
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
-        page = self.request.GET.get("page")
-        if page and getattr(table, "page", None) and table.page.number != int(page):
-            raise Http404("That page is past the end of the table.")
+        page = getattr(table, "page", None)
+        if page is not None:  # not an export
+            asked = checked_page(self.request.GET.get("page"))
+            if page.number != asked:  # django-tables2 showed the last page instead
+                raise past_the_end(asked, page.paginator.num_pages, table.noun)
+            table.pager = pager_of(self.request, page, table.noun)  # tracker/_table.html
         return table
 
     def get_context_data(self, **kwargs):
@@ -538,7 +546,7 @@ def chosen_framework(request) -> Framework | None:
     if code:
         framework = Framework.objects.filter(code=code[:50]).first()
         if framework is None:
-            raise Http404(f"There is no framework with the code {code[:50]!r}.")
+            raise NotFound(f"There is no framework with the code {code[:50]!r}.")
         return framework
     return Framework.objects.first()
 
@@ -703,10 +711,30 @@ def snapshot_detail(request, slug):
 @report
 def changes(request):
     log = corrections_log(request.GET)
-    page = Paginator(log.qs, 25).get_page(request.GET.get("page"))
+    corrections = pager(request, log.qs, 25, "corrections")
     chosen = log.form.cleaned_data.get("recommendation") if log.form.is_valid() else None
     return render(
         request,
         "tracker/changes.html",
-        {"nav": "changes", "filter": log, "page": page, "recommendation": chosen},
+        {
+            "nav": "changes",
+            "filter": log,
+            "pager": corrections,
+            "page": corrections.page,
+            "recommendation": chosen,
+        },
     )
+
+
+def not_found(request, exception):
+    """The 404 page (config/urls.py's handler404): what a reader can do, and the
+    reason when the tracker wrote one for readers (tracker.paging.NotFound)."""
+    reason = str(exception) if isinstance(exception, NotFound) else ""
+    return render(request, "404.html", {"reason": reason}, status=404)
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's):
+    the tracker's icon."""
+    return HttpResponsePermanentRedirect(static("tracker/favicon.svg"))
