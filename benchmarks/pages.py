@@ -13,6 +13,7 @@ network: middleware, sessions, templates), signed in as an administrator:
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import json
 import os
@@ -21,6 +22,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -72,7 +74,27 @@ def pages(developments: int) -> list[tuple[str, str]]:
         ("actors", "/actors/"),
         ("actors by net score", "/actors/?sort=-net_score"),
         ("actor page", "/actors/EU/"),
+        # The read API (tracker/api/): cursor pages stay as fast deep in the list.
+        ("API developments, page 1", "/api/v1/developments/"),
+        ("API developments, deep cursor", api_deep_cursor(developments)),
+        ("API developments, actor + kind", "/api/v1/developments/?actor=EU&kind=exercise"),
+        ("API evidence, page 1", "/api/v1/evidence/"),
+        ("API recommendations", "/api/v1/recommendations/"),
     ]
+
+
+def api_deep_cursor(developments: int) -> str:
+    """The API's page of developments after the date of the 1,000th row from the end,
+    as a client following each page's `next` reaches it (REST framework's cursor: the
+    last date read, base64-encoded). Not the very last rows: many share the first
+    day of the earliest year, and a cursor starts after its date."""
+    position = (
+        Development.objects.filter(published=True)
+        .order_by("-date", "title", "id")
+        .values_list("date", flat=True)[max(developments - 1000, 0)]
+    )
+    cursor = base64.b64encode(urlencode({"p": position.isoformat()}).encode()).decode()
+    return f"/api/v1/developments/?{urlencode({'cursor': cursor})}"
 
 
 def edit() -> None:

@@ -50,6 +50,18 @@ def env_int(name: str, default: int) -> int:
     return int(value)
 
 
+def env_rate(name: str, default: str) -> str:
+    """Read a request rate such as '600/minute' (per second, minute, hour or day)."""
+    value = os.environ.get(name, "").strip() or default
+    number, _, period = value.partition("/")
+    if not (number.isdigit() and period in {"second", "minute", "hour", "day"}):
+        raise ImproperlyConfigured(
+            f"{name} must be a number of requests per second, minute, hour or day, "
+            f"such as '600/minute'; got {value!r}"
+        )
+    return value
+
+
 def env_addresses(name: str) -> list[tuple[str, str]]:
     """Read comma-separated e-mail addresses, `Name <address>` (a name without
     commas) or a bare address, as (name, address) pairs; a bare address is its own name."""
@@ -171,6 +183,13 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "tracker",
+    # The read API (tracker/api/, settings below): Django REST framework, its token
+    # sign-in (`manage.py drf_create_token USER`, and Tokens in the admin), and
+    # drf-spectacular's OpenAPI schema with the docs page's assets served from here.
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +313,58 @@ LOGIN_REDIRECT_URL = "tracker:dashboard"
 
 # Reports need sign-in unless this is on; then anyone may read them (never change).
 TRACKER_PUBLIC_REPORTS = env_bool("TRACKER_PUBLIC_REPORTS", default=False)
+
+# --- The read API (/api/v1/, tracker/api/) ------------------------------------------
+# Read-only, for the same readers as the reports: a signed-in session or a token
+# (`Authorization: Token <key>`) of a user who may read reports, or anyone when
+# TRACKER_PUBLIC_REPORTS is on. Every method but GET, HEAD and OPTIONS is a 405.
+# Requests are counted per user and, unsigned, per address, in Django's cache (a
+# Redis shared by every instance when REDIS_URL is set; each process's own otherwise).
+TRACKER_API_USER_RATE = env_rate("TRACKER_API_USER_RATE", "1200/minute")
+TRACKER_API_ANON_RATE = env_rate("TRACKER_API_ANON_RATE", "120/minute")
+REST_FRAMEWORK = {
+    # Token first: an unsigned request is answered 401 with `WWW-Authenticate: Token`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadsReports"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tracker.api.throttling.UserThrottle",
+        "tracker.api.throttling.AnonymousThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"user": TRACKER_API_USER_RATE, "anon": TRACKER_API_ANON_RATE},
+    # The client's address for the anonymous rate: behind a proxy, the one it appended
+    # to X-Forwarded-For; without one, the connection's (the header is the client's word).
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
+    # JSON only: the docs page (/api/docs/) is the API's page for people.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.NumberedPages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Policy Recommendation Tracker API",
+    "DESCRIPTION": "Read-only access to the tracker's published records and figures. "
+    "Sign in, or send `Authorization: Token <key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Operations grouped by what follows /api/v1/: frameworks, developments, …
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The schema and the docs page are for the API's readers, as the API is.
+    "SERVE_PERMISSIONS": ["tracker.api.permissions.ReadsReports"],
+    # Swagger UI from this app's static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from validator.swagger.io: the page talks to this site only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Two choice sets share the name "status": name each after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "DevelopmentStatusEnum": "tracker.models.DevelopmentStatus",
+        "AssessmentStatusEnum": "tracker.models.AssessmentStatus",
+    },
+}
 
 # Mail: off unless DJANGO_EMAIL_URL names a server. Password reset mails a link,
 # so its pages exist only when mail can be sent (config/urls.py).

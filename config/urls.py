@@ -18,6 +18,8 @@ urlpatterns = [
     path("favicon.ico", favicon),  # for pages that name no icon: the admin's
     path("admin/", admin.site.urls),
     path("accounts/", include(accounts)),
+    # The read API (tracker/api/): /api/v1/, /api/schema/, /api/docs/.
+    path("api/", include("tracker.api.urls")),
     path("", include("tracker.urls")),
 ]
 
