@@ -205,13 +205,19 @@ def baseline(name: str) -> int:
             )
             .iterator(chunk_size=CHUNK_SIZE)
         )
-    elif name == "actors":  # the same figures, as the view reads them
-        figures = progress.actor_figures()
-        empty = progress.ActorFigures()
+    elif name == "actors":  # the same figures, from the actors' tallies
         rows = (
-            [code, name, kind, region, *vars(figures.get(pk, empty)).values()]
-            for pk, code, name, kind, region in Actor.objects.on_record()
-            .values_list("pk", "code", "name", "kind", "region")
+            Actor.objects.on_record()
+            .values_list(
+                "code",
+                "name",
+                "kind",
+                "region",
+                "tally__development_count",
+                "tally__advancing",
+                "tally__hindering",
+                "tally__net_score",
+            )
             .iterator(chunk_size=CHUNK_SIZE)
         )
     elif name == "matrix":  # the cells, one row per actor and recommendation

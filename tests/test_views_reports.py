@@ -296,15 +296,15 @@ def test_explorer_json_and_xlsx_exports_hold_the_same_rows(reader):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(downloaded(response))).active
     values = list(sheet.values)
-    assert values[0][:2] == ("Date", "Title")
-    assert [row[1] for row in values[1:]] == [row["Title"] for row in as_json]
+    assert values[0][:3] == ("Date", "End date", "Title")
+    assert [row[2] for row in values[1:]] == [row["Title"] for row in as_json]
 
 
 def test_exports_neutralise_cells_a_spreadsheet_would_run(reader):
     make_development(title='=HYPERLINK("http://evil")', actors=("JP",))
     response = reader.get("/developments/", {"q": "HYPERLINK", "_export": "csv"})
     rows = list(csv.reader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
-    assert rows[1][1] == '\'=HYPERLINK("http://evil")'
+    assert rows[1][2] == '\'=HYPERLINK("http://evil")'
 
 
 @pytest.mark.parametrize("export_format", ["csv", "json"])
@@ -334,6 +334,7 @@ def test_the_development_export_holds_iso_dates_and_codes_of_actors_and_evidence
     assert rows == [
         {
             "Date": "2023-03-14",
+            "End date": "" if export_format == "csv" else None,
             "Title": "Joint statement on export cells",
             "Kind": "Export check",
             "Status": "Announced",
@@ -343,6 +344,40 @@ def test_the_development_export_holds_iso_dates_and_codes_of_actors_and_evidence
             "Methodology": methodology.VERSION,
         }
     ]
+
+
+@pytest.mark.parametrize("export_format", ["csv", "json"])
+def test_exports_write_dates_at_their_precision_with_the_end_of_a_span(reader, export_format):
+    """January–February 2023 is 2023-01 to 2023-02 in every export (as the import
+    format writes it), not the first of January; a year stays a year."""
+    kind = make_kind(code="precision-check", name="Precision check")
+    months = make_development(
+        kind=kind,
+        title="Talks over two months",
+        date=datetime.date(2023, 1, 1),
+        end_date=datetime.date(2023, 2, 1),
+        precision="month",
+    )
+    make_development(
+        kind=kind, title="Some time that year", date=datetime.date(2021, 1, 1), precision="year"
+    )
+    make_evidence(development=months, recommendation=Recommendation.objects.get(code="TSU-1"))
+    query = {"kind": "precision-check", "sort": "-date", "_export": export_format}
+    content = downloaded(reader.get("/developments/", query)).decode("utf-8-sig")
+    rows = list(
+        csv.DictReader(io.StringIO(content)) if export_format == "csv" else json.loads(content)
+    )
+    none = "" if export_format == "csv" else None
+    assert [(r["Date"], r["End date"], r["Title"]) for r in rows] == [
+        ("2023-01", "2023-02", "Talks over two months"),
+        ("2021", none, "Some time that year"),
+    ]
+    query = {"kind": "precision-check", "_export": export_format}
+    content = downloaded(reader.get("/recommendations/TSU-1/", query)).decode("utf-8-sig")
+    rows = list(
+        csv.DictReader(io.StringIO(content)) if export_format == "csv" else json.loads(content)
+    )
+    assert [(r["Date"], r["End date"]) for r in rows] == [("2023-01", "2023-02")]
 
 
 def test_export_links_keep_the_filters_and_drop_the_page(reader):

@@ -49,7 +49,6 @@ from django.db.models.functions import Coalesce
 from tracker import dates, methodology
 from tracker.models import (
     Actor,
-    ActorTally,
     Assessment,
     AssessmentStatus,
     Citation,
@@ -658,26 +657,25 @@ class ActorFigures:
     net_score: float = 0
 
 
-def actor_figures(as_of: datetime.date | None = None) -> dict[int, ActorFigures]:
-    """Each actor's counted developments, advancing and hindering links and net
-    score, by actor id: today's from the actors' tallies (tracker/figures.py keeps
-    them current), a past day's counted from the links."""
-    if as_of is not None:
-        return count_actor_figures(as_of)
-    return {
-        actor: ActorFigures(count, advancing, hindering, net_score)
-        for actor, count, advancing, hindering, net_score in ActorTally.objects.values_list(
-            "actor_id", "development_count", "advancing", "hindering", "net_score"
-        )
-    }
+def actors_with_figures(actors: QuerySet) -> QuerySet:
+    """The actors, each with today's counted developments, advancing and hindering
+    links and net score, read from its tally (tracker/figures.py keeps them current):
+    sorted and paged in SQL, however many actors and links there are."""
+    count = IntegerField()
+    return actors.annotate(
+        development_count=Coalesce("tally__development_count", 0, output_field=count),
+        advancing=Coalesce("tally__advancing", 0, output_field=count),
+        hindering=Coalesce("tally__hindering", 0, output_field=count),
+        net_score=Coalesce("tally__net_score", 0.0, output_field=FloatField()),
+    )
 
 
 def count_actor_figures(
     as_of: datetime.date | None, actors: Iterable[int] | None = None
 ) -> dict[int, ActorFigures]:
-    """actor_figures() counted from the links (today: from their stored points), of
-    the given actors (by default all): two grouped queries from the developments'
-    and links' side.
+    """Each actor's counted developments, advancing and hindering links and net score
+    by as_of (None: today, from the stored points), of the given actors (by default
+    all), by actor id: two grouped queries from the developments' and links' side.
 
     Grouping the links by actor once reads each link once; annotating the actors
     instead (a join from every actor to every link, weighed per row) took 254 s
@@ -711,15 +709,6 @@ def count_actor_figures(
         actor.advancing, actor.hindering = link_row["advancing"], link_row["hindering"]
         actor.net_score = link_row["net_score"]
     return dict(figures)
-
-
-def with_actor_figures(actors: Iterable[Actor], figures: dict[int, ActorFigures]) -> list[Actor]:
-    """The actors, each with its figures as attributes (as an annotate() gives them)."""
-    result = []
-    for actor in actors:
-        vars(actor).update(vars(figures.get(actor.pk, ActorFigures())))
-        result.append(actor)
-    return result
 
 
 ACTOR_RECOMMENDATIONS_SHOWN = 25

@@ -14,16 +14,14 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    QuerySet,
     Subquery,
     Value,
     When,
 )
 from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
-from django_tables2.data import TableListData
-from django_tables2.utils import Accessor, OrderBy, OrderByTuple
 
+from tracker.interchange.formats import format_partial_date
 from tracker.methodology import as_number, format_points
 from tracker.models import (
     CHUNK_SIZE,
@@ -151,34 +149,6 @@ def evidence_codes(developments: list[int]) -> dict[int, list[str]]:
     return links
 
 
-class ListData(TableListData):
-    """A list of rows that sorts by reading each row's sort values once.
-
-    django-tables2 sorts a list by comparing rows, reading both rows' values through
-    their accessors at every comparison: four seconds for the 100,000 rows of an
-    actors list. Here each value is read once and Python's sort, stable, runs once
-    per sort column, the least significant first; rows whose values do not compare
-    (None beside a number) are sorted django-tables2's way."""
-
-    def order_by(self, aliases):
-        columns = []
-        for alias in aliases:
-            bound_column = self.table.columns[OrderBy(alias).bare]
-            flip = alias[0] != bound_column.order_by_alias[0]
-            columns += bound_column.order_by.opposite if flip else bound_column.order_by
-        rows = list(self.data)
-        try:
-            for order in reversed(OrderByTuple(columns)):
-                accessor = Accessor(order.bare)  # read once a row: sort() calls key once each
-                rows.sort(
-                    key=lambda row: accessor.resolve(row, quiet=True), reverse=order.is_descending
-                )
-        except TypeError:
-            super().order_by(aliases)
-        else:
-            self.data[:] = rows
-
-
 class ReportTable(tables.Table):
     """Base for report tables: on a phone each row stacks into a card, cells labelled;
     paged by the report pager (tracker/_table.html), which counts `noun`."""
@@ -193,10 +163,20 @@ class ReportTable(tables.Table):
             "td": {"data-label": lambda bound_column: bound_column.header},
         }
 
-    def __init__(self, data=None, *args, **kwargs):
-        if isinstance(data, list):
-            data = ListData(data)
-        super().__init__(data, *args, **kwargs)
+
+def end_date_column(development: str = "") -> tables.Column:
+    """Exports only: the last day of a span (empty for a single date), at the date's
+    precision, beside the first. Pages show both in the date column."""
+    return tables.Column(
+        accessor=f"{development}end_date", visible=False, orderable=False, verbose_name="End date"
+    )
+
+
+def exported_date(day, precision: str) -> str | None:
+    """A date as every export writes it: at its precision, '2023', '2023-01' or
+    '2023-01-09' (the import format's), so a month is not read as its first day;
+    None (empty, or null in JSON) for no date."""
+    return format_partial_date(day, precision) if day else None
 
 
 def date_column(development: str = "") -> tables.Column:
@@ -213,6 +193,7 @@ def date_column(development: str = "") -> tables.Column:
 class DevelopmentTable(ReportTable):
     noun = "developments"
     date = date_column()
+    end_date = end_date_column()
     title = tables.Column(linkify=True)
     kind = tables.Column(
         accessor="kind__name", order_by=("kind__name", "-date"), verbose_name="Kind"
@@ -224,7 +205,16 @@ class DevelopmentTable(ReportTable):
 
     class Meta(ReportTable.Meta):
         model = Development
-        fields = ("date", "title", "kind", "status", "source_grade", "actors", "evidence")
+        fields = (
+            "date",
+            "end_date",
+            "title",
+            "kind",
+            "status",
+            "source_grade",
+            "actors",
+            "evidence",
+        )
         order_by = ("-date",)
         empty_text = "No developments match these filters."
 
@@ -244,21 +234,31 @@ class DevelopmentTable(ReportTable):
         """The export (tracker/downloads.py), read as plain values in chunks rather than
         as model instances: an export of 100,000 developments takes seconds, not a
         minute (benchmarks/run.py measures it), in the same memory as one of ten.
-        Dates are ISO, the source grade a letter ('—' without a source), actors and
-        evidence (CODE:stance:strength:confidence) joined by ';'."""
+        Dates at their precision (exported_date), the source grade a letter ('—' without
+        a source), actors and evidence (CODE:stance:strength:confidence) joined by ';'."""
         yield [force_str(column.header) for column in self.columns.iterall()]
         statuses = dict(Development.Status.choices)
         rows = (
             self.data.data.prefetch_related(None)
-            .values_list("pk", "date", "title", "kind__name", "status", "source_grade")
+            .values_list(
+                "pk",
+                "date",
+                "end_date",
+                "precision",
+                "title",
+                "kind__name",
+                "status",
+                "source_grade",
+            )
             .iterator(chunk_size=CHUNK_SIZE)
         )
         while chunk := list(islice(rows, CHUNK_SIZE)):
             ids = [row[0] for row in chunk]
             actors, evidence = actor_codes(ids), evidence_codes(ids)
-            for pk, date, title, kind, status, grade in chunk:
+            for pk, date, end_date, precision, title, kind, status, grade in chunk:
                 yield [
-                    date.isoformat(),
+                    exported_date(date, precision),
+                    exported_date(end_date, precision),
                     title,
                     kind,
                     statuses[status],
@@ -274,6 +274,7 @@ class EvidenceTable(ReportTable):
     noun = "evidence links"
 
     date = date_column("development__")
+    end_date = end_date_column("development__")
     development = tables.Column(
         accessor="development__title",
         verbose_name="Development",
@@ -298,6 +299,7 @@ class EvidenceTable(ReportTable):
         model = Evidence
         fields = (
             "date",
+            "end_date",
             "development",
             "kind",
             "actors",
@@ -348,7 +350,10 @@ class EvidenceTable(ReportTable):
         return record.strength
 
     def value_date(self, record):
-        return record.development.date.isoformat()
+        return exported_date(record.development.date, record.development.precision)
+
+    def value_end_date(self, record):
+        return exported_date(record.development.end_date, record.development.precision)
 
     def export_rows(self) -> Iterator[list]:
         """The export (tracker/downloads.py) as plain values, a chunk at a time, with one
@@ -361,6 +366,8 @@ class EvidenceTable(ReportTable):
             .values_list(
                 "development_id",
                 "development__date",
+                "development__end_date",
+                "development__precision",
                 "development__title",
                 "development__kind__name",
                 "stance",
@@ -373,9 +380,11 @@ class EvidenceTable(ReportTable):
         )
         while chunk := list(islice(rows, CHUNK_SIZE)):
             actors = actor_codes([row[0] for row in chunk])
-            for development, date, title, kind, stance, strength, confidence, grade, why in chunk:
+            for development, date, end, precision, title, kind, *coding, grade, why in chunk:
+                stance, strength, confidence = coding
                 yield [
-                    date.isoformat(),
+                    exported_date(date, precision),
+                    exported_date(end, precision),
                     title or None,
                     kind or None,
                     ";".join(sorted(actors[development])),  # as value_actors sorts them
@@ -421,20 +430,28 @@ class ActorTable(ReportTable):
 
     def export_rows(self) -> Iterator[list]:
         """The export (tracker/downloads.py): the same cells as the `value_` methods
-        give (kind and region as stored), read from each actor's attributes, with
-        its figures as attributes too (progress.with_actor_figures), so without
-        django-tables2's cost per cell."""
+        give (kind and region as stored), read as plain values in chunks, figures
+        and all (progress.actors_with_figures), without django-tables2's cost per
+        cell."""
         yield export_header(self)
-        data = self.data.data
-        actors = data.iterator(chunk_size=CHUNK_SIZE) if isinstance(data, QuerySet) else data
-        for actor in actors:
+        rows = self.data.data.values_list(
+            "code",
+            "name",
+            "kind",
+            "region",
+            "development_count",
+            "advancing",
+            "hindering",
+            "net_score",
+        ).iterator(chunk_size=CHUNK_SIZE)
+        for code, name, kind, region, count, advancing, hindering, net_score in rows:
             yield [
-                actor.code or None,
-                actor.name or None,
-                actor.kind or None,
-                actor.region or None,
-                actor.development_count,
-                actor.advancing,
-                actor.hindering,
-                None if actor.net_score is None else as_number(actor.net_score),
+                code or None,
+                name or None,
+                kind or None,
+                region or None,
+                count,
+                advancing,
+                hindering,
+                as_number(net_score),
             ]

@@ -503,10 +503,7 @@ class ActorListView(ReportMixin, StreamingExportMixin, PagedTableMixin, Template
     extra_context = {"nav": "actors"}
 
     def get_table_data(self):
-        # A list (django-tables2 sorts it in Python): the figures come cached, from
-        # two grouped queries, not from annotating every actor with every link.
-        figures = cached("actors", progress.actor_figures)
-        return progress.with_actor_figures(Actor.objects.on_record(), figures)
+        return progress.actors_with_figures(Actor.objects.on_record())
 
     def get_export_filename(self, export_format):
         return f"actors-{timezone.localdate():%Y-%m-%d}.{export_format}"
