@@ -16,8 +16,16 @@ from openpyxl import Workbook, load_workbook
 
 from tests.conftest import downloaded
 from tests.factories import make_actor, make_development, make_evidence, make_kind, make_source
-from tracker import downloads, tables
-from tracker.models import Citation, Development, Evidence, Recommendation, Source
+from tracker import downloads, progress, tables
+from tracker.methodology import as_number
+from tracker.models import (
+    Citation,
+    Development,
+    Evidence,
+    Framework,
+    Recommendation,
+    Source,
+)
 from tracker.tables import ActorTable, EvidenceTable
 
 pytestmark = pytest.mark.django_db
@@ -283,3 +291,32 @@ def test_a_table_export_makes_a_fixed_number_of_queries_per_chunk(
         grow(4)
         with django_assert_num_queries(1 + per_chunk * rows // 4):  # the rows, then the chunks'
             assert len(export()) == 1 + rows
+
+
+# --- The matrix: streamed in the page's order -------------------------------------------
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+@pytest.mark.parametrize("as_of", [None, datetime.date(2023, 2, 3)])
+def test_the_matrix_export_holds_the_pages_rows_in_the_pages_order(varied, grouped, as_of):
+    framework = Framework.objects.get(code="tsuruoka-2015")
+    page = progress.matrix(as_of, grouped, framework)
+    expected = [
+        [row.group, row.actor.code, row.actor.name]
+        + [v for cell in row.cells for v in (cell.count, as_number(cell.net_score))]
+        for row in page.rows
+    ]
+    header, *rows = progress.matrix_export(as_of, grouped, framework)
+    assert header[:5] == ["Group", "Code", "Actor", "TSU-1 links", "TSU-1 net score"]
+    assert rows == expected and len(rows) > 3
+
+
+def test_the_matrix_export_reads_its_cells_a_chunk_of_actors_at_a_time(varied, monkeypatch):
+    monkeypatch.setattr(progress, "CHUNK_SIZE", 2)
+    framework = Framework.objects.get(code="tsuruoka-2015")
+    actors = len(progress.matrix(None, True, framework).rows)
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(progress.matrix_export(None, True, framework))
+    assert len(rows) == actors + 1
+    cell_queries = [q for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    assert len(cell_queries) == 1 + math.ceil(actors / 2)  # the actors, then a chunk each

@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, NamedTuple
 
 from django.db.models import (
@@ -48,6 +49,7 @@ from django.db.models.functions import Coalesce
 
 from tracker import dates, methodology
 from tracker.models import (
+    CHUNK_SIZE,
     Actor,
     Assessment,
     AssessmentStatus,
@@ -819,20 +821,9 @@ def matrix(
 ) -> Matrix:
     """Evidence count and net score per actor and recommendation (of one framework,
     or of all), shaded by score."""
-    scope = Recommendation.objects.in_report_order()
-    if framework is not None:
-        scope = scope.filter(framework=framework)
-    recommendations = list(scope)
-    figures = (
-        Evidence.objects.filter(
-            link_counted(as_of), recommendation__in=[r.pk for r in recommendations]
-        )
-        .values("development__actors", "recommendation")
-        .annotate(count=Count("pk"), net_score=Sum(link_points(as_of)))
-        .order_by()
-    )
+    recommendations = _matrix_scope(framework)
     by_actor: dict[int, dict[int, Cell]] = defaultdict(dict)
-    for row in figures:
+    for row in _cells(as_of, recommendations):
         if row["development__actors"] is not None:
             by_actor[row["development__actors"]][row["recommendation"]] = Cell(
                 row["count"], row["net_score"]
@@ -851,6 +842,83 @@ def matrix(
     else:
         rows.sort(key=lambda row: (-row.total, row.actor.name))
     return Matrix(recommendations, rows, grouped)
+
+
+def _matrix_scope(framework: Framework | None) -> list[Recommendation]:
+    scope = Recommendation.objects.in_report_order()
+    if framework is not None:
+        scope = scope.filter(framework=framework)
+    return list(scope)
+
+
+def _cells(
+    as_of: datetime.date | None,
+    recommendations: list[Recommendation],
+    actors: list[int] | None = None,
+) -> QuerySet:
+    """Counted links and net score per actor (of these, by default all) and
+    recommendation: rows of dicts."""
+    # The actors in the same filter() as the rest: grouped by the same join.
+    named = {"development__actors__in": actors} if actors is not None else {}
+    return (
+        Evidence.objects.filter(
+            link_counted(as_of), recommendation__in=[r.pk for r in recommendations], **named
+        )
+        .values("development__actors", "recommendation")
+        .annotate(count=Count("pk"), net_score=Sum(link_points(as_of)))
+        .order_by()
+    )
+
+
+# matrix_group() in SQL: the rank of its group in MATRIX_GROUPS.
+MATRIX_GROUP_RANK = Case(
+    When(~Q(kind=Actor.Kind.STATE), then=Value(0)),
+    When(region=Actor.Region.EUROPE, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def matrix_export(
+    as_of: datetime.date | None = None,
+    grouped: bool = True,
+    framework: Framework | None = None,
+) -> Iterator[list]:
+    """The matrix as a download: a header, then one row per actor (group, code, name,
+    then each recommendation's links and net score), in the page's order.
+
+    Streamed: the actors come sorted by the database, a chunk at a time, each chunk
+    with one query for its cells, so 100,000 actors take the memory of a thousand
+    (the page's matrix() holds every row and cell)."""
+    recommendations = _matrix_scope(framework)
+    yield ["Group", "Code", "Actor"] + [
+        f"{r.code} {what}" for r in recommendations for what in ("links", "net score")
+    ]
+    links = "developments__evidence__"
+    in_scope = Q(**{f"{links}recommendation__in": [r.pk for r in recommendations]})
+    actors = (
+        Actor.objects.annotate(
+            total=Count(f"{links}pk", filter=in_scope & link_counted(as_of, links)),
+            rank=MATRIX_GROUP_RANK,
+        )
+        .filter(total__gt=0)
+        .order_by(*(("rank", "name") if grouped else ("-total", "name")), "pk")
+        .values_list("pk", "code", "name", "rank")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    empty = Cell()
+    while chunk := list(islice(actors, CHUNK_SIZE)):
+        cells: dict[int, dict[int, Cell]] = defaultdict(dict)
+        for row in _cells(as_of, recommendations, [pk for pk, *_ in chunk]):
+            cells[row["development__actors"]][row["recommendation"]] = Cell(
+                row["count"], row["net_score"]
+            )
+        for pk, code, name, rank in chunk:
+            row = [MATRIX_GROUPS[rank], code, name]
+            for recommendation in recommendations:
+                cell = cells[pk].get(recommendation.pk, empty)
+                row += [cell.count, methodology.as_number(cell.net_score)]
+            yield row
 
 
 # --- The timeline ---------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import re
 from functools import wraps
-from itertools import chain
 
 from django import forms
 from django.conf import settings
@@ -565,27 +564,16 @@ def matrix(request):
     as_of, notes = read_as_of(request)
     framework = chosen_framework(request)
     grouped = request.GET.get("group", "1") != "0"
+    export_format = request.GET.get("_export")
+    if export_format in FORMATS:
+        name = f"matrix-{framework.code}" if framework else "matrix"
+        filename = f"{name}-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
+        rows = progress.matrix_export(as_of, grouped, framework)
+        return export_response(rows, export_format, filename)
     scope = framework.pk if framework else None
     data = cached(
         "matrix", lambda: progress.matrix(as_of, grouped, framework), as_of, grouped, scope
     )
-    export_format = request.GET.get("_export")
-    if export_format in FORMATS:
-        header = ["Group", "Code", "Actor"] + [
-            f"{r.code} {what}" for r in data.recommendations for what in ("links", "net score")
-        ]
-        rows = (
-            [row.group, row.actor.code, row.actor.name]
-            + [
-                value
-                for cell in row.cells
-                for value in (cell.count, codebook.as_number(cell.net_score))
-            ]
-            for row in data.rows
-        )
-        name = f"matrix-{framework.code}" if framework else "matrix"
-        filename = f"{name}-{(as_of or timezone.localdate()):%Y-%m-%d}.{export_format}"
-        return export_response(chain([header], rows), export_format, filename)
     if as_of and not data.rows:
         notes.append(f"No evidence is dated on or before {dates.format_day(as_of)}.")
     actors = pager(request, data.rows, MATRIX_ROWS, "actors")
