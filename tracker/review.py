@@ -296,16 +296,23 @@ def _field_text(value) -> str:
 
 def differences(proposal: Proposal) -> list[Difference]:
     """What the proposal changes: each field, then each link, before -> after."""
-    before, after = proposal.before, proposal.after or {}
-    fields = (
-        DEVELOPMENT_FIELDS if proposal.kind == Proposal.Kind.DEVELOPMENT else ASSESSMENT_FIELDS
+    return record_differences(
+        proposal.before,
+        proposal.after or {},
+        development=proposal.kind == Proposal.Kind.DEVELOPMENT,
     )
+
+
+def record_differences(before: dict, after: dict, development: bool = True) -> list[Difference]:
+    """What changes from one record to another (a development's, else an assessment's):
+    each field, then each link, before -> after. An import's preview shows the same."""
+    fields = DEVELOPMENT_FIELDS if development else ASSESSMENT_FIELDS
     rows = [
         Difference(label, _field_text(before.get(name)), _field_text(after.get(name)))
         for name, label in fields.items()
         if before.get(name) != after.get(name)
     ]
-    if proposal.kind != Proposal.Kind.DEVELOPMENT:
+    if not development:
         return rows
     for name, (label, key, _) in LINKS.items():
         if name == "actors":

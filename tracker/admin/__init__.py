@@ -24,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from tracker import review
 from tracker.admin import jobs as jobs  # registers BackgroundJobAdmin
 from tracker.admin import snapshots as snapshots  # registers SnapshotAdmin
+from tracker.admin.drafts import ShowsDrafts
 from tracker.admin.filters import RecommendationListFilter, StanceListFilter
 from tracker.admin.forms import (
     AssessmentFormSet,
@@ -59,8 +60,13 @@ from tracker.models import (
 admin.site.site_header = "Policy Recommendation Tracker"
 admin.site.site_title = "Policy Recommendation Tracker"
 admin.site.index_title = "Data entry"
+# Django's sidebar of every model took a fifth of a 1366 px screen from each list,
+# which then scrolled sideways; the breadcrumbs and the index reach the same pages.
+admin.site.enable_nav_sidebar = False
 
 SHORT_TEXTAREA = {"widget": Textarea(attrs={"rows": 2, "cols": 40})}
+# A rationale in an inline row: a few sentences, read without scrolling the box.
+RATIONALE_TEXTAREA = {"widget": Textarea(attrs={"rows": 4, "cols": 40})}
 
 
 def starts_as_draft(instance, user) -> None:
@@ -94,12 +100,8 @@ class RecordsCreator(ModelAdminMixin):
         super().save_formset(request, form, formset, change)
 
 
-class Reviewed(ModelAdminMixin):
-    """Admin for records that pass review: a flag and a publish action."""
-
-    @admin.display(description="published", boolean=True, ordering="published")
-    def is_published(self, obj):
-        return obj.published
+class Reviewed(ShowsDrafts):
+    """Admin for records that pass review: drafts shown as drafts, and a publish action."""
 
     @admin.action(description="Publish the selected drafts", permissions=["change"])
     def publish(self, request, queryset):
@@ -136,7 +138,7 @@ class EvidenceInline(SafeAutocompleteFields, admin.TabularInline):
     extra = 1
     autocomplete_fields = ("recommendation",)
     fields = ("recommendation", "stance", "strength", "confidence", "rationale")
-    formfield_overrides = {models.TextField: SHORT_TEXTAREA}
+    formfield_overrides = {models.TextField: RATIONALE_TEXTAREA}
 
 
 def chain_list(development: Development, drafts: bool):
@@ -194,7 +196,7 @@ class DevelopmentAdmin(
         "status",
         "actor_codes",
         "evidence_summary",
-        "is_published",
+        "review_state",
     )
     list_display_links = ("date_in_precision", "title")
     list_filter = (
@@ -244,7 +246,9 @@ class DevelopmentAdmin(
         css = {"all": ("tracker/admin.css",)}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_links()
+        return (
+            super().get_queryset(request).with_links().select_related("drafted_by", "created_by")
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -425,11 +429,21 @@ class DevelopmentKindAdmin(ReviewedHistory):
     prepopulated_fields = {"code": ("name",)}
 
 
+# The verbatim text is a sentence or two; the elaboration may run longer.
+RECOMMENDATION_WIDGETS = {
+    "text": Textarea(attrs={"rows": 3, "cols": 80}),
+    "elaboration": Textarea(attrs={"rows": 6, "cols": 80}),
+}
+
+
 class RecommendationInline(admin.StackedInline):
     model = Recommendation
     extra = 0
     fields = (("code", "ordinal"), "title", "text", "elaboration")
-    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3})}}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("widgets", RECOMMENDATION_WIDGETS)
+        return super().get_formset(request, obj, **kwargs)
 
 
 @admin.register(Framework)
@@ -456,13 +470,26 @@ class AssessmentInline(ReadersSeePublished, admin.TabularInline):
     model = Assessment
     formset = AssessmentFormSet
     extra = 1
-    fields = ("assessed_on", "status", "reason", "rationale", "published")
-    readonly_fields = ("published",)
+    fields = ("assessed_on", "status", "reason", "rationale", "review_state")
+    readonly_fields = ("review_state",)
     ordering = ("-assessed_on",)
-    formfield_overrides = {models.TextField: SHORT_TEXTAREA, models.DateField: ISO_DATE}
+    formfield_overrides = {models.TextField: RATIONALE_TEXTAREA, models.DateField: ISO_DATE}
     # A judgement already given is changed or withdrawn on its own page, where the
     # change is reviewed (editors) or needs a reason (the corrections log).
     show_change_link = True
+
+    @admin.display(description="published")
+    def review_state(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return "Published" if obj.published else "Draft"
+
+    def has_add_permission(self, request, obj=None):
+        # A row is added by saving the recommendation's form, which only those who may
+        # change recommendations can (editors add under Assessments instead).
+        return request.user.has_perm(
+            "tracker.change_recommendation"
+        ) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -489,6 +516,10 @@ class RecommendationAdmin(RecordsCreator, ReviewedHistory):
         "evidence_counts",
         *RecordsCreator.readonly_fields,
     )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs.setdefault("widgets", RECOMMENDATION_WIDGETS)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_queryset(self, request):
         latest = Assessment.objects.filter(recommendation=OuterRef("pk")).order_by("-assessed_on")
@@ -621,12 +652,12 @@ class DevelopmentActorAdmin(ReviewsChanges, SafeAutocompleteFields, ReviewedHist
 class AssessmentAdmin(
     SafeAutocompleteFields, Reviewed, ReviewsChanges, RecordsCreator, ReviewedHistory
 ):
-    list_display = ("recommendation", "assessed_on", "status", "reason", "is_published")
+    list_display = ("recommendation", "assessed_on", "status", "reason", "review_state")
     list_filter = ("published", "status", "recommendation")
     actions = ("publish",)
     search_fields = ("recommendation__code", "rationale")
     autocomplete_fields = ("recommendation",)
-    list_select_related = ("recommendation",)
+    list_select_related = ("recommendation", "drafted_by", "created_by")
     date_hierarchy = "assessed_on"
     fields = ("recommendation", "assessed_on", "status", "reason", "rationale")
     formfield_overrides = {models.DateField: ISO_DATE}

@@ -6,7 +6,9 @@ jobs (tracker/jobs.py): the request answers at once with the job's page."""
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 
 from django import forms
 from django.conf import settings
@@ -17,14 +19,107 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from tracker import jobs
+from tracker.admin.drafts import reviewers_text
 from tracker.admin.forms import ImportUploadForm
 from tracker.admin_site import ModelAdminMixin, could_be_id
 from tracker.audit import RestoreError, deleted_developments, restore_development
-from tracker.interchange import ImportFileError, export_developments, import_developments
-from tracker.models import BackgroundJob, Development, PendingImport
+from tracker.interchange import (
+    COLUMNS,
+    ImportFileError,
+    export_developments,
+    import_developments,
+)
+from tracker.models import (
+    BackgroundJob,
+    Development,
+    DevelopmentKind,
+    PendingImport,
+    Recommendation,
+)
+
+# The README's section on the import format (up to the next section of its level) is
+# the description the import page offers: one text, kept beside the code it describes.
+README = settings.BASE_DIR / "README.md"
+FORMAT_SECTION = re.compile(
+    r"^## Importing and exporting developments\n.*?(?=^## )", re.MULTILINE | re.DOTALL
+)
+
+
+def format_description() -> str | None:
+    """The README's description of the import format, or None without a README."""
+    try:
+        text = README.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = FORMAT_SECTION.search(text)
+    return found.group(0).strip() + "\n" if found else None
+
+
+def drafts_message(created: int, user) -> str:
+    """What an editor's import tells them of the drafts it made, and who may publish them."""
+    them = (
+        "The new development is a draft"
+        if created == 1
+        else f"The {created} new developments are drafts"
+    )
+    it = "it" if created == 1 else "them"
+    return (
+        f"{them} by {user.get_username()}: reports leave {it} out until someone else "
+        f"publishes {it}. Who may: {reviewers_text(Development(drafted_by=user))}."
+    )
+
+
+def template_rows() -> list[dict[str, str]]:
+    """Two example records in the import format, a chain's two stages, using this
+    tracker's own kinds and first recommendation so that they pass the checks."""
+    kinds = dict(DevelopmentKind.objects.values_list("code", "code"))
+    kind = kinds.get("agreement") or next(iter(sorted(kinds)), "other")
+    recommendation = (
+        Recommendation.objects.order_by("framework__year", "framework__code", "ordinal")
+        .values_list("code", flat=True)
+        .first()
+    )
+    evidence = f"{recommendation}:advances:3:high" if recommendation else ""
+    earlier = f"{recommendation}:advances:2" if recommendation else ""
+    base = dict.fromkeys(COLUMNS, "")
+    return [
+        {
+            **base,
+            "key": "example-raa-signed",
+            "date": "2023-01-11",
+            "title": "Example: Japan and the UK sign a Reciprocal Access Agreement",
+            "summary": "Replace these rows with your own; keep the header.",
+            "kind": kind,
+            "status": "occurred",
+            "actors": "JP;GB",
+            "location": "London",
+            "source_title": "Japan-UK Reciprocal Access Agreement signed",
+            "source_publisher": "Ministry of Foreign Affairs of Japan",
+            "source_date": "2023-01-11",
+            "source_url": "https://www.mofa.go.jp/",
+            "source_reliability": "primary",
+            "source_quote": "The two leaders signed the agreement.",
+            "source_locator": "paragraph 1",
+            "evidence": earlier,
+            "note": "Signed; not yet ratified." if earlier else "",
+        },
+        {
+            **base,
+            "key": "example-raa-in-force",
+            "date": "2023-10",
+            "title": "Example: the Reciprocal Access Agreement enters into force",
+            "kind": kind,
+            "status": "occurred",
+            "follows": "example-raa-signed",
+            "follows_as": "in_force",
+            "actors": "JP;GB",
+            "evidence": evidence,
+            "note": "Forces may now exercise in each other's country." if evidence else "",
+        },
+    ]
 
 
 class ExportForm(forms.Form):
@@ -52,6 +147,16 @@ class ImportAndRestoreViews(ModelAdminMixin):
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="tracker_development_import",
+            ),
+            path(
+                "import/template.csv",
+                self.admin_site.admin_view(require_safe(self.import_template_view)),
+                name="tracker_development_import_template",
+            ),
+            path(
+                "import/format.md",
+                self.admin_site.admin_view(require_safe(self.import_format_view)),
+                name="tracker_development_import_format",
             ),
             path(
                 "export/",
@@ -163,6 +268,10 @@ class ImportAndRestoreViews(ModelAdminMixin):
             if report.ok:
                 pending.delete()
                 self.message_user(request, f"Imported {pending.name}: {report.summary()}")
+                if report.created and not request.user.is_superuser:
+                    self.message_user(
+                        request, drafts_message(report.created, request.user), messages.WARNING
+                    )
                 return redirect("admin:tracker_development_changelist")
             # The data changed since the preview: show the file's effect as it is now.
             pending.delete()
@@ -180,6 +289,29 @@ class ImportAndRestoreViews(ModelAdminMixin):
         return TemplateResponse(
             request, "admin/tracker/development/import.html", {**context, "form": form}
         )
+
+    def import_template_view(self, request):
+        """A CSV to fill in: the header with every column, and two example rows."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(template_rows())
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="developments-template.csv"'
+        return response
+
+    def import_format_view(self, request):
+        """The import format's description (CSV and JSON), as the README gives it."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        text = format_description()
+        if text is None:
+            raise Http404("The format's description is in README.md, which is not installed.")
+        response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="import-format.md"'
+        return response
 
     def _preview(self, request, context, name, file_format, stream):
         """Check the file (a stream read twice) and keep it for the confirmation.

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tracker import corrections, figures, review
+from tracker import corrections, dates, figures, review
 from tracker.interchange.formats import Problem, quoted, read_records
 from tracker.interchange.validation import CitationRow, Row, Validator, chain_state
 from tracker.models import (
@@ -38,9 +38,25 @@ from tracker.models import (
     max_length,
 )
 
-PREVIEW_LIMIT = 500  # planned changes listed by key in a report (all are counted)
+PREVIEW_LIMIT = 500  # planned changes listed in a report (all are counted)
 MAX_PROBLEMS = 1000  # listed in a report; any further ones are counted
 SOURCE_CACHE = 10_000  # sources remembered by an import (a cache of lookups)
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One record's effect, as a preview lists it: what it is, and for an update of
+    a development in the database, what it changes (field by field, link by link,
+    as a proposal's review shows it)."""
+
+    action: str  # create | update | propose
+    key: str
+    line: int
+    title: str
+    date: str  # in its precision: '9–14 January 2023'
+    actors: tuple[str, ...]
+    evidence: tuple[str, ...]  # 'TSU-2 advances, strength 3, high confidence'
+    differences: tuple[review.Difference, ...] = ()
 
 
 @dataclass
@@ -55,8 +71,11 @@ class ImportReport:
     errors: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     fingerprint: str = ""  # of the planned changes, for the admin's confirm step
-    changes: list[tuple[str, str]] = field(default_factory=list)  # (create|update, key)
+    changes: list[PlannedChange] = field(default_factory=list)  # the first PREVIEW_LIMIT
     unlisted_errors: int = 0  # problems past MAX_PROBLEMS: counted, not listed
+    # Records with a problem. A preview of a file with problems still counts what its
+    # other records would do (`created`, `updated`, …), once they are fixed.
+    invalid: int = 0
 
     @property
     def ok(self) -> bool:
@@ -70,16 +89,25 @@ class ImportReport:
         return len(self.errors) - 1 + self.unlisted_errors  # less the line that counts them
 
     def summary(self) -> str:
-        verb = "would be" if self.dry_run else "were"
+        verb = "would be" if self.dry_run or self.errors else "were"
         proposed = (
             f"{self.proposed} {verb} proposed for review (changes to published developments), "
             if self.proposed
             else ""
         )
-        return (
-            f"{self.records} record{'s' if self.records != 1 else ''}: "
+        effect = (
             f"{self.created} {verb} created, {self.updated} {verb} updated, "
-            f"{proposed}{self.unchanged} unchanged."
+            f"{proposed}{self.unchanged} unchanged"
+        )
+        records = f"{self.records} record{'s' if self.records != 1 else ''}"
+        if not self.errors:
+            return f"{records}: {effect}."
+        if not self.invalid:  # too many problems to count the rest, or none per record
+            return f"{records}; nothing is imported until the problems are fixed."
+        valid = self.records - self.invalid
+        return (
+            f"{records}: {self.invalid} with problems; of the other {valid}, {effect}. "
+            "Nothing is imported until the problems are fixed."
         )
 
 
@@ -109,11 +137,94 @@ class Writer:
         # The developments written, and the stages they followed: their links' points
         # are refreshed once the whole file is in (tracker/figures.py).
         self.touched: set[int] = set()
+        self._codes: tuple[dict[int, str], dict[int, str]] | None = None  # kinds, recs
+        self._source_keys: dict[int, str] = {}  # of sources a listed update cites
 
-    def plan(self, action: str, key: str) -> None:
-        self.digest.update(f"{action}:{key}\n".encode())
-        if len(self.report.changes) < PREVIEW_LIMIT:
-            self.report.changes.append((action, key))
+    def plan(self, action: str, row: Row, found: dict | None = None, current=None) -> None:
+        """Count a record's effect in the fingerprint and, in a dry run (a preview), list
+        it (the first PREVIEW_LIMIT): an update with what it changes."""
+        self.digest.update(f"{action}:{row.key}\n".encode())
+        if not self.dry_run or len(self.report.changes) >= PREVIEW_LIMIT:
+            return
+        kinds, recommendations = self._reference_codes()
+        differences: tuple[review.Difference, ...] = ()
+        if found is not None and current is not None:
+            fields, (follows, follows_as), actors, citations, evidence = current
+            before = review.record(
+                **dict(zip(self.FIELDS, fields, strict=True)),
+                key=found["key"],
+                kind=kinds.get(found["kind_id"], "?"),
+                follows=follows,
+                follows_as=follows_as,
+                actors=actors,
+                citations=[(self._source_key_of(s), q, loc) for s, q, loc in citations],
+                evidence=[(recommendations.get(rec, "?"), *rest) for rec, *rest in evidence],
+            )
+            differences = tuple(review.record_differences(before, self._record(row)))
+        self.report.changes.append(
+            PlannedChange(
+                action=action,
+                key=row.key,
+                line=row.line,
+                title=row.title,
+                date=dates.format_span(row.date, row.end_date, row.precision),
+                actors=row.actor_codes,
+                evidence=tuple(
+                    f"{recommendations.get(rec, '?')} {stance}, strength {strength}, "
+                    f"{confidence} confidence"
+                    for rec, stance, strength, _, confidence in row.evidence
+                ),
+                differences=differences,
+            )
+        )
+
+    def _reference_codes(self) -> tuple[dict[int, str], dict[int, str]]:
+        """{id: code} of the development kinds and of the recommendations."""
+        if self._codes is None:
+            self._codes = (
+                dict(DevelopmentKind.objects.values_list("pk", "code")),
+                dict(Recommendation.objects.values_list("pk", "code")),
+            )
+        return self._codes
+
+    def _record(self, row: Row) -> dict:
+        """A row as review's record of a development (what a proposal would hold)."""
+        kinds, recommendations = self._reference_codes()
+        return review.record(
+            key=row.key,
+            title=row.title,
+            date=row.date,
+            end_date=row.end_date,
+            precision=row.precision,
+            kind=kinds.get(row.kind_id, "?"),
+            status=row.status,
+            follows=row.follows,
+            follows_as=row.follows_as,
+            location=row.location,
+            summary=row.summary,
+            actors=row.actor_codes,
+            citations=[
+                (
+                    self._source_key_of(source)
+                    if (source := self.source_id(c)) is not None
+                    else f"new source: {c.title or c.url}",
+                    c.quote,
+                    c.locator,
+                )
+                for c in row.citations
+            ],
+            evidence=[(recommendations.get(rec, "?"), *rest) for rec, *rest in row.evidence],
+        )
+
+    def _source_key_of(self, source_id: int) -> str:
+        return self._source_keys.get(source_id) or f"source {source_id}"
+
+    def _look_up_source_keys(self, citations: Iterable[tuple]) -> None:
+        wanted = {c[0] for c in citations if c[0] is not None} - self._source_keys.keys()
+        if len(self._source_keys) + len(wanted) > SOURCE_CACHE:
+            self._source_keys.clear()
+        for chunk in _chunks(sorted(wanted), 500):
+            self._source_keys.update(Source.objects.filter(pk__in=chunk).values_list("pk", "key"))
 
     def add_countries(self, codes: Iterable[str]) -> None:
         now = timezone.now()
@@ -203,6 +314,7 @@ class Writer:
         self.find_sources(rows)
         links = self._links([d["pk"] for d in existing.values() if d])
         to_create, to_update, to_propose = [], [], []
+        compared: dict[int, tuple[dict, tuple]] = {}  # line: (found, current) of updates
         recoded = []  # (id, title, evidence as it was, row) of published developments updated
         for row in rows:
             if row.line not in existing:
@@ -230,7 +342,11 @@ class Writer:
             )
             if proposed == current and None not in [c[0] for c in citation_rows]:
                 self.report.unchanged += 1
-            elif found["published"] and not self.publish:
+                continue
+            if self.dry_run and len(self.report.changes) + len(compared) < PREVIEW_LIMIT:
+                compared[row.line] = (found, current)
+                self._look_up_source_keys((*current[3], *citation_rows))
+            if found["published"] and not self.publish:
                 to_propose.append((row, found["pk"], citation_rows))
             else:
                 to_update.append((row, found["pk"], citation_rows))
@@ -240,10 +356,10 @@ class Writer:
         self.report.updated += len(to_update)
         self.report.proposed += len(to_propose)
         for row, _ in to_create:
-            self.plan("create", row.key)
+            self.plan("create", row)
         for action, changes in (("update", to_update), ("propose", to_propose)):
             for row, _, _ in changes:
-                self.plan(action, row.key)
+                self.plan(action, row, *compared.get(row.line, (None, None)))
         if self.dry_run or self.problems:
             return
         self._apply(to_create, to_update)
@@ -714,6 +830,33 @@ def _rows(stream: IO[bytes], file_format: str) -> Iterator[Row]:
         yield row
 
 
+def _plan_valid_records(
+    report: ImportReport, stream: IO[bytes], file_format: str, created_by, publish: bool
+) -> None:
+    """A preview of a file with problems: what its other records would do once the
+    problems are fixed, counted and listed as for a file without any (problems the
+    comparison with the database finds are added to the report's)."""
+    bad_lines = {problem.line for problem in report.errors}
+    writer = Writer(dry_run=True, created_by=created_by, publish=publish)
+    checker = Validator(check_duplicates=False)  # the first pass did that
+
+    def valid_rows() -> Iterator[Row]:
+        for line, record, _ in read_records(stream, file_format):
+            if line in bad_lines:
+                continue
+            row, _ = checker.validate(line, record)
+            if row is not None:
+                yield row
+
+    for batch in _batches(valid_rows(), CHUNK_SIZE):
+        writer.write_batch(batch)
+    for name in ("created", "updated", "proposed", "unchanged"):
+        setattr(report, name, getattr(writer.report, name))
+    report.changes = sorted(writer.report.changes, key=lambda change: change.line)
+    report.errors = sorted([*report.errors, *writer.problems.listed], key=lambda p: p.line)
+    report.invalid = len({problem.line for problem in report.errors} - {0})
+
+
 def import_developments(
     stream: IO[bytes],
     file_format: str,
@@ -739,6 +882,8 @@ def import_developments(
     if problems:
         report = ImportReport(records=records, dry_run=dry_run)
         problems.put_in(report)
+        if dry_run and not problems.unlisted:
+            _plan_valid_records(report, stream, file_format, created_by, publish)
         return report
 
     with transaction.atomic():
@@ -768,6 +913,7 @@ def import_developments(
             writer.digest.update(f"country:{code}\n".encode())
         report = writer.report
         report.records = records
+        report.changes.sort(key=lambda change: change.line)  # a batch lists creations first
         report.fingerprint = writer.digest.hexdigest()
         writer.problems.put_in(report)
         if expect_fingerprint is not None and report.fingerprint != expect_fingerprint:
