@@ -311,12 +311,10 @@ def test_the_matrix_export_holds_the_pages_rows_in_the_pages_order(varied, group
     assert rows == expected and len(rows) > 3
 
 
-def test_the_matrix_export_reads_its_cells_a_chunk_of_actors_at_a_time(varied, monkeypatch):
-    monkeypatch.setattr(progress, "CHUNK_SIZE", 2)
+def test_the_grouped_matrix_export_reads_its_cells_in_one_query(varied):
     framework = Framework.objects.get(code="tsuruoka-2015")
     actors = len(progress.matrix(None, True, framework).rows)
     with CaptureQueriesContext(connection) as queries:
         rows = list(progress.matrix_export(None, True, framework))
     assert len(rows) == actors + 1
-    cell_queries = [q for q in queries.captured_queries if "GROUP BY" in q["sql"]]
-    assert len(cell_queries) == 1 + math.ceil(actors / 2)  # the actors, then a chunk each
+    assert len([q for q in queries.captured_queries if "GROUP BY" in q["sql"]]) == 1

@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import groupby
 from typing import Any, NamedTuple
 
 from django.db.models import (
@@ -851,18 +851,11 @@ def _matrix_scope(framework: Framework | None) -> list[Recommendation]:
     return list(scope)
 
 
-def _cells(
-    as_of: datetime.date | None,
-    recommendations: list[Recommendation],
-    actors: list[int] | None = None,
-) -> QuerySet:
-    """Counted links and net score per actor (of these, by default all) and
-    recommendation: rows of dicts."""
-    # The actors in the same filter() as the rest: grouped by the same join.
-    named = {"development__actors__in": actors} if actors is not None else {}
+def _cells(as_of: datetime.date | None, recommendations: list[Recommendation]) -> QuerySet:
+    """Counted links and net score per actor and recommendation (rows of dicts)."""
     return (
         Evidence.objects.filter(
-            link_counted(as_of), recommendation__in=[r.pk for r in recommendations], **named
+            link_counted(as_of), recommendation__in=[r.pk for r in recommendations]
         )
         .values("development__actors", "recommendation")
         .annotate(count=Count("pk"), net_score=Sum(link_points(as_of)))
@@ -870,13 +863,15 @@ def _cells(
     )
 
 
-# matrix_group() in SQL: the rank of its group in MATRIX_GROUPS.
-MATRIX_GROUP_RANK = Case(
-    When(~Q(kind=Actor.Kind.STATE), then=Value(0)),
-    When(region=Actor.Region.EUROPE, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
+def matrix_group_rank(actor: str = "") -> Case:
+    """matrix_group() in SQL: the rank of an actor's group in MATRIX_GROUPS (`actor`
+    leads from the query's model to the actor)."""
+    return Case(
+        When(~Q(**{f"{actor}kind": Actor.Kind.STATE}), then=Value(0)),
+        When(**{f"{actor}region": Actor.Region.EUROPE}, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
 
 
 def matrix_export(
@@ -887,38 +882,52 @@ def matrix_export(
     """The matrix as a download: a header, then one row per actor (group, code, name,
     then each recommendation's links and net score), in the page's order.
 
-    Streamed: the actors come sorted by the database, a chunk at a time, each chunk
-    with one query for its cells, so 100,000 actors take the memory of a thousand
-    (the page's matrix() holds every row and cell)."""
+    Grouped (the page's default), it streams: one query gives the cells sorted by
+    actor in the page's order, and each actor's row is written as its cells are
+    read, so 100,000 actors take the memory of one (the page's matrix() holds every
+    row and cell). Sorted by total links, every actor's total is needed before the
+    first row: that export is the page's matrix."""
     recommendations = _matrix_scope(framework)
     yield ["Group", "Code", "Actor"] + [
         f"{r.code} {what}" for r in recommendations for what in ("links", "net score")
     ]
-    links = "developments__evidence__"
-    in_scope = Q(**{f"{links}recommendation__in": [r.pk for r in recommendations]})
-    actors = (
-        Actor.objects.annotate(
-            total=Count(f"{links}pk", filter=in_scope & link_counted(as_of, links)),
-            rank=MATRIX_GROUP_RANK,
+    if not grouped:
+        for matrix_row in matrix(as_of, False, framework).rows:
+            pks = (r.pk for r in recommendations)
+            by_recommendation = dict(zip(pks, matrix_row.cells, strict=True))
+            code, name = matrix_row.actor.code, matrix_row.actor.name
+            yield _export_row(matrix_row.group, code, name, by_recommendation, recommendations)
+        return
+    path = "development__actors__"
+    cells = (
+        Evidence.objects.filter(
+            link_counted(as_of),
+            recommendation__in=[r.pk for r in recommendations],
+            development__actors__isnull=False,
         )
-        .filter(total__gt=0)
-        .order_by(*(("rank", "name") if grouped else ("-total", "name")), "pk")
-        .values_list("pk", "code", "name", "rank")
+        .annotate(rank=matrix_group_rank(path))
+        .values_list("rank", f"{path}name", f"{path}code", "development__actors", "recommendation")
+        .annotate(count=Count("pk"), net_score=Sum(link_points(as_of)))
+        .order_by("rank", f"{path}name", "development__actors")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    empty = Cell()
-    while chunk := list(islice(actors, CHUNK_SIZE)):
-        cells: dict[int, dict[int, Cell]] = defaultdict(dict)
-        for row in _cells(as_of, recommendations, [pk for pk, *_ in chunk]):
-            cells[row["development__actors"]][row["recommendation"]] = Cell(
-                row["count"], row["net_score"]
-            )
-        for pk, code, name, rank in chunk:
-            row = [MATRIX_GROUPS[rank], code, name]
-            for recommendation in recommendations:
-                cell = cells[pk].get(recommendation.pk, empty)
-                row += [cell.count, methodology.as_number(cell.net_score)]
-            yield row
+    for (rank, name, code, _), row_cells in groupby(cells, key=lambda cell: cell[:4]):
+        by_recommendation = {cell[4]: Cell(cell[5], cell[6]) for cell in row_cells}
+        yield _export_row(MATRIX_GROUPS[rank], code, name, by_recommendation, recommendations)
+
+
+def _export_row(
+    group: str,
+    code: str,
+    name: str,
+    cells: dict[int, Cell],
+    recommendations: list[Recommendation],
+) -> list:
+    row: list = [group, code, name]
+    for recommendation in recommendations:
+        cell = cells.get(recommendation.pk, Cell())
+        row += [cell.count, methodology.as_number(cell.net_score)]
+    return row
 
 
 # --- The timeline ---------------------------------------------------------------------
