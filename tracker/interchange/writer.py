@@ -43,6 +43,30 @@ MAX_PROBLEMS = 1000  # listed in a report; any further ones are counted
 SOURCE_CACHE = 10_000  # sources remembered by an import (a cache of lookups)
 
 
+def development_record(
+    row: Row, kinds: dict[int, str], recommendations: dict[int, str], citations: list[tuple]
+) -> dict:
+    """A row as review's record of a development, its kind and recommendations by
+    code and its citations (source key, quote, locator) given: what a proposal
+    holds, and what the preview compares an update with."""
+    return review.record(
+        key=row.key,
+        title=row.title,
+        date=row.date,
+        end_date=row.end_date,
+        precision=row.precision,
+        kind=kinds.get(row.kind_id, "?"),
+        status=row.status,
+        follows=row.follows,
+        follows_as=row.follows_as,
+        location=row.location,
+        summary=row.summary,
+        actors=row.actor_codes,
+        citations=citations,
+        evidence=[(recommendations.get(rec, "?"), *rest) for rec, *rest in row.evidence],
+    )
+
+
 @dataclass(frozen=True)
 class PlannedChange:
     """One record's effect, as a preview lists it: what it is, and for an update of
@@ -190,31 +214,17 @@ class Writer:
     def _record(self, row: Row) -> dict:
         """A row as review's record of a development (what a proposal would hold)."""
         kinds, recommendations = self._reference_codes()
-        return review.record(
-            key=row.key,
-            title=row.title,
-            date=row.date,
-            end_date=row.end_date,
-            precision=row.precision,
-            kind=kinds.get(row.kind_id, "?"),
-            status=row.status,
-            follows=row.follows,
-            follows_as=row.follows_as,
-            location=row.location,
-            summary=row.summary,
-            actors=row.actor_codes,
-            citations=[
-                (
-                    self._source_key_of(source)
-                    if (source := self.source_id(c)) is not None
-                    else f"new source: {c.title or c.url}",
-                    c.quote,
-                    c.locator,
-                )
-                for c in row.citations
-            ],
-            evidence=[(recommendations.get(rec, "?"), *rest) for rec, *rest in row.evidence],
-        )
+        citations = [
+            (
+                self._source_key_of(source)
+                if (source := self.source_id(c)) is not None
+                else f"new source: {c.title or c.url}",
+                c.quote,
+                c.locator,
+            )
+            for c in row.citations
+        ]
+        return development_record(row, kinds, recommendations, citations)
 
     def _source_key_of(self, source_id: int) -> str:
         return self._source_keys.get(source_id) or f"source {source_id}"
@@ -405,24 +415,8 @@ class Writer:
             ).values_list("pk", "key")
         )
         for row, pk, citations in changes:
-            after = review.record(
-                key=row.key,
-                title=row.title,
-                date=row.date,
-                end_date=row.end_date,
-                precision=row.precision,
-                kind=kinds[row.kind_id],
-                status=row.status,
-                follows=row.follows,
-                follows_as=row.follows_as,
-                location=row.location,
-                summary=row.summary,
-                actors=row.actor_codes,
-                citations=[
-                    (sources[source], quote, locator) for source, quote, locator in citations
-                ],
-                evidence=[(recommendations[rec], *rest) for rec, *rest in row.evidence],
-            )
+            keyed = [(sources[source], quote, locator) for source, quote, locator in citations]
+            after = development_record(row, kinds, recommendations, keyed)
             review.propose_development(
                 Development.objects.get(pk=pk), after, self.created_by, self.reason
             )
