@@ -129,46 +129,18 @@ class Sink:
         return len(text)
 
 
-def _aggregate(parts: str, order: str, where: str) -> str:
-    """SQL of a string aggregate joining `parts` by ';' in `order` (SQLite before 3.44
-    has no ORDER BY inside group_concat: it reads an ordered subquery)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        return f"(SELECT string_agg({parts}, ';' ORDER BY {order}) {where})"
-    return (
-        f"(SELECT group_concat(part, ';') FROM (SELECT {parts} AS part {where} ORDER BY {order}))"
-    )
-
-
-def actors_of(development: str) -> str:
-    return _aggregate(
-        "a.code",
-        "a.code",
-        "FROM tracker_developmentactor da JOIN tracker_actor a ON a.id = da.actor_id "
-        f"WHERE da.development_id = {development}",
-    )
-
-
 def baseline(name: str) -> int:
     """csv writing the rows of export `name` from plain values_list() queries, related
     values joined in SQL; the number of rows."""
     from django.db.models import Count, Sum
-    from django.db.models.expressions import RawSQL
 
     from tracker import progress
     from tracker.models import CHUNK_SIZE, Actor, Development, Evidence, Framework
-    from tracker.tables import best_source_grade
+    from tracker.tables import best_source_grade, joined_actor_codes, joined_evidence_codes
 
     writer = csv.writer(Sink())
     rows: Iterable
     if name in ("developments", "actor developments"):
-        links = _aggregate(
-            "r.code || ':' || e.stance || ':' || e.strength || ':' || e.confidence",
-            "r.code",
-            "FROM tracker_evidence e JOIN tracker_recommendation r "
-            "ON r.id = e.recommendation_id WHERE e.development_id = tracker_development.id",
-        )
         developments = Development.objects.filter(published=True)
         if name == "actor developments":
             developments = developments.filter(actors__code=WIDENED["actor"])
@@ -176,8 +148,8 @@ def baseline(name: str) -> int:
             developments.order_by("-date", "-title", "-pk")
             .annotate(
                 grade=best_source_grade(),
-                actor_codes=RawSQL(actors_of("tracker_development.id"), []),
-                links=RawSQL(links, []),
+                actor_codes=joined_actor_codes("tracker_development.id"),
+                links=joined_evidence_codes("tracker_development.id"),
             )
             .values_list("date", "title", "kind__name", "status", "grade", "actor_codes", "links")
             .iterator(chunk_size=CHUNK_SIZE)
@@ -190,7 +162,7 @@ def baseline(name: str) -> int:
             .order_by("-development__date", "-development__title", "-pk")
             .annotate(
                 grade=best_source_grade("development"),
-                actor_codes=RawSQL(actors_of("tracker_evidence.development_id"), []),
+                actor_codes=joined_actor_codes("tracker_evidence.development_id"),
             )
             .values_list(
                 "development__date",

@@ -34,7 +34,6 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models.expressions import RawSQL  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from tracker.models import (  # noqa: E402
@@ -44,6 +43,7 @@ from tracker.models import (  # noqa: E402
     Framework,
     Recommendation,
 )
+from tracker.tables import joined_actor_codes, joined_evidence_codes  # noqa: E402
 
 BASELINE = "admin changelist, page 1"
 
@@ -185,33 +185,13 @@ def measure(name: str, run, runs: int, after_edits: bool = True) -> dict:
 def same_rows_from_values_list() -> int:
     """The baseline: csv writing the export's rows from one plain values_list(),
     actors and evidence joined in SQL by the database's own string aggregate."""
-    if connection.vendor == "postgresql":
-        actors = (
-            "(SELECT string_agg(a.code, ';' ORDER BY a.code) FROM tracker_developmentactor da "
-            "JOIN tracker_actor a ON a.id = da.actor_id "
-            "WHERE da.development_id = tracker_development.id)"
-        )
-        links = (
-            "(SELECT string_agg(r.code || ':' || e.stance || ':' || e.strength, ';' "
-            "ORDER BY r.code) FROM tracker_evidence e JOIN tracker_recommendation r "
-            "ON r.id = e.recommendation_id WHERE e.development_id = tracker_development.id)"
-        )
-    else:  # SQLite before 3.44 has no ORDER BY inside group_concat: order a subquery
-        actors = (
-            "(SELECT group_concat(code, ';') FROM (SELECT a.code FROM "
-            "tracker_developmentactor da JOIN tracker_actor a ON a.id = da.actor_id "
-            "WHERE da.development_id = tracker_development.id ORDER BY a.code))"
-        )
-        links = (
-            "(SELECT group_concat(link, ';') FROM (SELECT r.code || ':' || e.stance || ':' "
-            "|| e.strength AS link FROM tracker_evidence e JOIN tracker_recommendation r "
-            "ON r.id = e.recommendation_id WHERE e.development_id = tracker_development.id "
-            "ORDER BY r.code))"
-        )
     rows = (
         Development.objects.filter(published=True)
         .order_by("-date", "title")
-        .annotate(actor_codes=RawSQL(actors, []), links=RawSQL(links, []))
+        .annotate(
+            actor_codes=joined_actor_codes("tracker_development.id"),
+            links=joined_evidence_codes("tracker_development.id"),
+        )
         .values_list("date", "title", "kind__name", "status", "actor_codes", "links")
     )
     writer = csv.writer(Sink())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import re
 
 from tracker.models import (
     Actor,
@@ -84,3 +85,10 @@ def make_evidence(development=None, recommendation=None, **fields):
         recommendation=recommendation or make_recommendation(),
         **fields,
     )
+
+
+def links_drawn(timeline_html: str) -> int:
+    """How many evidence links a timeline page draws: each a mark of its own, or
+    counted in the badge of marks too close to tell apart."""
+    badges = re.findall(r'class="mark badge">.*?class="count">(\d+)</text>', timeline_html)
+    return timeline_html.count('class="mark"') + sum(int(count) for count in badges)

@@ -171,8 +171,8 @@ def test_the_development_page_says_when_a_later_stage_takes_its_place(chain, ana
     content = analyst_client.get(pledge.get_absolute_url()).content.decode()
     assert "No longer counted:" in content
     assert (
-        f'<a href="{signing.get_absolute_url()}">Agreement signed</a> (11 June 2023) follows it'
-        in content
+        f'<a href="{signing.get_absolute_url()}">Agreement signed</a> '
+        '(<time datetime="2023-06-11">11 June 2023</time>) follows it' in content
     )
     assert "Secret draft stage" not in content
 

@@ -7,14 +7,24 @@ well-formed (an unescaped label, say).
 from __future__ import annotations
 
 import datetime
+import itertools
+import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tracker import charts
 from tracker.models import Recommendation
-from tracker.progress import Lane, ScorePoint, TimelineBin, TimelineMark, _period
+from tracker.progress import (
+    MAX_TIMELINE_MARKS,
+    Lane,
+    ScorePoint,
+    TimelineBin,
+    TimelineMark,
+    _period,
+)
 
 D = datetime.date
 
@@ -314,8 +324,13 @@ def test_the_cumulative_chart_keeps_its_labels_in_pixels_on_a_phone():
 # --- timeline_chart ------------------------------------------------------------------
 
 
-def lane(**kwargs):
-    return Lane(Recommendation(code="TSU-1", title="Joint exercises"), **kwargs)
+def lane(code="TSU-1", title="Joint exercises", **kwargs):
+    return Lane(Recommendation(code=code, title=title), **kwargs)
+
+
+def timeline(lanes) -> ET.Element:
+    """The timeline's drawing: the <svg> beside its column of lane names."""
+    return svg(charts.timeline_chart(lanes, "Evidence")).find(".//svg")
 
 
 @pytest.mark.parametrize(
@@ -329,7 +344,7 @@ def test_a_timeline_with_nothing_to_place_says_so(lanes):
 def test_a_quarter_bin_links_to_its_quarters_developments_up_and_down():
     start, end, label = _period(D(2023, 11, 1), 3)
     bins = [TimelineBin(start, end, label, advancing=3, hindering=2)]
-    chart = svg(charts.timeline_chart([lane(total=5, bins=bins)], "Evidence"))
+    chart = timeline([lane(total=5, bins=bins)])
     links = list(chart.iter("a"))
     assert [link.find("title").text for link in links] == [
         "TSU-1, Q4 2023: 3 advancing links",
@@ -361,14 +376,14 @@ def test_bins_either_side_of_new_year_sit_side_by_side_without_overlap():
         TimelineBin(*_period(D(2023, 12, 1), 3), advancing=1),
         TimelineBin(*_period(D(2024, 1, 1), 3), advancing=1),
     ]
-    chart = svg(charts.timeline_chart([lane(total=2, bins=bins)], "Evidence"))
+    chart = timeline([lane(total=2, bins=bins)])
     q4, q1 = (link.find("rect").attrib for link in chart.iter("a"))
     assert float(q4["x"]) + float(q4["width"]) < float(q1["x"])
 
 
 def test_a_single_mark_is_placed_and_linked_without_a_zero_width_axis():
     mark = TimelineMark(7, D(2024, 2, 29), "Exercise held", "29 February 2024", "hinders", 3)
-    chart = svg(charts.timeline_chart([lane(total=1, marks=[mark])], "Evidence"))
+    chart = timeline([lane(total=1, marks=[mark])])
     [link] = chart.iter("a")
     assert link.get("href") == "/developments/7/"
     assert link.find("title").text == (
@@ -385,7 +400,7 @@ def test_advancing_marks_sit_above_the_line_and_grow_with_strength():
         TimelineMark(1, D(2024, 1, 1), "Weak", "1 January 2024", "advances", 1),
         TimelineMark(2, D(2024, 3, 1), "Strong", "1 March 2024", "advances", 3),
     ]
-    chart = svg(charts.timeline_chart([lane(total=2, marks=marks)], "Evidence"))
+    chart = timeline([lane(total=2, marks=marks)])
     weak, strong = (link.find("circle").attrib for link in chart.iter("a"))
     assert float(weak["r"]) < float(strong["r"])
     centre = 28 + 64 / 2
@@ -398,7 +413,7 @@ def test_a_date_known_to_its_month_is_drawn_across_the_month_not_on_its_first_da
     month_mark = TimelineMark(
         2, D(2023, 1, 1), "Visit", "January 2023", "advances", 2, last=D(2023, 1, 31)
     )
-    chart = svg(charts.timeline_chart([lane(total=2, marks=[day_mark, month_mark])], "E"))
+    chart = timeline([lane(total=2, marks=[day_mark, month_mark])])
     day_link, month_link = chart.iter("a")
     assert day_link.find("line") is None  # a day is a point
     period = month_link.find("line")
@@ -407,3 +422,187 @@ def test_a_date_known_to_its_month_is_drawn_across_the_month_not_on_its_first_da
     assert end - start > 10  # a month wide
     assert float(circle.get("cx")) == pytest.approx((start + end) / 2, abs=0.1)
     assert float(day_link.find("circle").get("cx")) > start  # 9 January is inside it
+
+
+def day_mark(pk, day, stance="advances", strength=2, title=None):
+    return TimelineMark(
+        pk, day, title or f"Development {pk}", f"{day:%-d %B %Y}", stance, strength
+    )
+
+
+def badges(chart) -> list[ET.Element]:
+    return [link for link in chart.iter("a") if link.get("class") == "mark badge"]
+
+
+def test_marks_on_the_same_day_share_a_badge_that_counts_and_lists_them():
+    marks = [day_mark(pk, D(2024, 3, 5), title=f"Talk {pk}") for pk in (1, 2, 3)]
+    marks.append(day_mark(4, D(2023, 1, 1)))  # far away: a mark of its own
+    chart = timeline([lane(total=4, marks=marks)])
+    [badge] = badges(chart)
+    assert badge.find("text").text == "3"
+    assert badge.find("title").text == (
+        "TSU-1: 3 advancing links close together: "
+        "5 March 2024: Talk 1; 5 March 2024: Talk 2; 5 March 2024: Talk 3"
+    )
+    assert parse_qs(urlsplit(badge.get("href")).query) == {
+        "recommendation": ["TSU-1"],
+        "stance": ["advances"],
+        "date_after": ["2024-03-05"],
+        "date_before": ["2024-03-05"],
+    }
+    singles = [link for link in chart.iter("a") if link.get("class") == "mark"]
+    assert [link.get("href") for link in singles] == ["/developments/4/"]
+    rect = badge.find("rect")
+    centre = 28 + 64 / 2
+    assert float(rect.get("y")) + float(rect.get("height")) == centre - 6  # above the line
+
+
+def test_a_badge_of_hindering_links_is_square_below_the_line_apart_from_advancing_ones():
+    day = D(2024, 3, 5)
+    marks = [day_mark(1, day), day_mark(2, day), day_mark(3, day, "hinders")]
+    marks.append(day_mark(4, day, "hinders"))
+    chart = timeline([lane(total=4, marks=marks)])
+    up, down = badges(chart)
+    assert "stance=advances" in up.get("href") and "stance=hinders" in down.get("href")
+    assert (up.find("rect").get("rx"), down.find("rect").get("rx")) == ("7", "1")
+    assert float(down.find("rect").get("y")) == 28 + 64 / 2 + 6
+
+
+def test_no_two_marks_or_badges_of_a_stance_overlap_however_crowded_the_lane():
+    # A crowded year, a mark every day or two, some days twice; then a sparser one.
+    start = D(2022, 1, 1)
+    crowded = [start + datetime.timedelta(days=i * 37 % 365) for i in range(250)]
+    sparse = [start + datetime.timedelta(days=365 + i * i) for i in range(19)]
+    marks = [day_mark(i, day, strength=1 + i % 3) for i, day in enumerate(crowded + sparse)]
+    chart = timeline([lane(total=len(marks), marks=marks)])
+    links = list(chart.iter("a"))
+    assert 0 < len(badges(chart)) < len(links)  # both badges and marks of their own
+    footprints, counted = [], 0
+    for link in links:
+        if link.get("class") == "mark badge":
+            rect = link.find("rect")
+            left = float(rect.get("x"))
+            footprints.append((left, left + float(rect.get("width"))))
+            counted += int(link.find("text").text)
+        else:
+            circle = link.find("circle")
+            x, r = float(circle.get("cx")), float(circle.get("r"))
+            footprints.append((x - r, x + r))
+            counted += 1
+    assert counted == len(marks)  # every link is drawn or counted
+    footprints.sort()
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(footprints))
+
+
+def test_bars_carry_a_count_scale_at_the_tallest_bars_height():
+    bins = [
+        TimelineBin(*_period(D(2023, 1, 1), 1), advancing=12, hindering=3),
+        TimelineBin(*_period(D(2023, 2, 1), 1), advancing=4),
+    ]
+    chart = timeline([lane(total=19, bins=bins), lane(code="TSU-2", total=1, bins=bins[1:])])
+    labels = [text for text in chart.iter("text") if "scale" in text.get("class", "")]
+    assert [text.text for text in labels] == ["12", "12"]  # one per lane, the same scale
+    first_lane = 28 + 64 / 2
+    scale_lines = [line for line in chart.iter("line") if line.get("class") == "grid scale"]
+    assert [float(line.get("y1")) for line in scale_lines[:2]] == [
+        first_lane - 2 - 24,  # the top of the tallest advancing bar
+        first_lane + 2 + 24,  # the foot of the tallest hindering bar
+    ]
+    tallest = next(link.find("rect") for link in chart.iter("a"))
+    assert float(tallest.get("y")) == first_lane - 2 - 24
+    caption = ET.fromstring(str(charts.timeline_chart([lane(total=15, bins=bins)], "E")))
+    assert "line mark 12, the most in any one month" in "".join(caption.itertext())
+
+
+def test_marks_have_no_count_scale():
+    chart = timeline([lane(total=1, marks=[day_mark(1, D(2024, 1, 1))])])
+    assert not [text for text in chart.iter("text") if "scale" in text.get("class", "")]
+
+
+def test_lanes_are_named_by_code_and_title_linking_to_the_recommendation():
+    title = "Synergies between Japan's relationships with NATO, the EU and individual members"
+    chart = svg(
+        charts.timeline_chart(
+            [lane(total=1, marks=[day_mark(1, D(2024, 1, 1))]), lane("TSU-3", title)], "E"
+        )
+    )
+    names = chart.findall(".//ol[@class='timeline-labels']/li/a")
+    assert ["".join(name.itertext()) for name in names] == [
+        "TSU-1 Joint exercises",
+        f"TSU-3 {title}",
+    ]
+    assert names[1].get("href") == "/recommendations/TSU-3/"
+    assert names[1].get("title") == f"TSU-3: {title}"  # the whole title, however it is cut
+
+
+# The font sizes site.css gives each class of chart text.
+CSS = (Path(charts.__file__).parent / "static" / "tracker" / "site.css").read_text()
+TEXT_SIZES = {
+    name: int(size)
+    for name, size in re.findall(r"\.chart text\.([\w-]+) \{ font-size: (\d+)px;", CSS)
+}
+
+
+@pytest.mark.parametrize(
+    "chart",
+    [
+        pytest.param(
+            charts.timeline_chart(
+                [
+                    lane(total=3, marks=[day_mark(pk, D(2024, 1, 1)) for pk in (1, 2)]),
+                    lane("TSU-2", total=1, marks=[day_mark(3, D(2023, 6, 1), "hinders")]),
+                ],
+                "E",
+            ),
+            id="timeline-marks",
+        ),
+        pytest.param(
+            charts.timeline_chart(
+                [lane(total=3, bins=[TimelineBin(*_period(D(2023, 1, 1), 3), advancing=3)])],
+                "E",
+            ),
+            id="timeline-bars",
+        ),
+        pytest.param(charts.monthly_bars([(3, 1), (0, 2)], MONTHS[:2], "X"), id="monthly"),
+        pytest.param(
+            charts.cumulative_net_chart(
+                [ScorePoint(D(2024, 1, 1), 2, 2), ScorePoint(D(2024, 6, 1), -5, -3)], "X"
+            ),
+            id="cumulative",
+        ),
+    ],
+)
+def test_chart_text_is_never_drawn_under_10px(chart):
+    drawing = svg(chart)
+    drawing = drawing if drawing.tag == "svg" else drawing.find(".//svg")
+    texts = list(drawing.iter("text"))
+    assert texts
+    for text in texts:
+        assert text.get("font-size") is None and text.get("style") is None
+        [size] = [TEXT_SIZES[name] for name in text.get("class").split() if name in TEXT_SIZES]
+        assert size >= 10, text.text
+    # Drawn at its own size: a viewBox narrower than the drawing would shrink the text.
+    view_box = drawing.get("viewBox")
+    if view_box is not None:
+        assert view_box.split()[2:] == [drawing.get("width"), drawing.get("height")]
+    assert ".chart.timeline { display: block; }" in CSS  # no CSS width to rescale it
+
+
+def test_a_page_of_lanes_at_the_most_marks_stays_small():
+    # Ten lanes sharing MAX_TIMELINE_MARKS links, the most drawn as marks, long titles.
+    per_lane = MAX_TIMELINE_MARKS // 10
+    lanes = [
+        lane(
+            f"R-{n}",
+            "A recommendation with a long title " * 4,
+            total=per_lane,
+            marks=[
+                day_mark(
+                    n * 100 + i, D(2015, 1, 1) + datetime.timedelta(days=i * 97), title="T" * 200
+                )
+                for i in range(per_lane)
+            ],
+        )
+        for n in range(10)
+    ]
+    assert len(str(charts.timeline_chart(lanes, "Evidence")).encode()) < 400_000

@@ -158,7 +158,10 @@ def evidence_titles(client, **query):
 
 def test_the_explorer_shows_each_links_confidence_and_the_best_source_grade(reader, graded):
     content = reader.get("/developments/", {"kind": "graded", "sort": "title"}).content.decode()
-    assert 'title="Advances TSU-1, strength 2, low confidence">TSU-1 <small' in content
+    assert (
+        'title="Advances TSU-1: Intellectual foundation; strength 2, low confidence">TSU-1 <small'
+        in content
+    )
     assert '<abbr title="A: primary official record">A</abbr>' in content
     assert '<abbr title="C: single unconfirmed report">C</abbr>' in content
     assert '<span title="No source cited">—</span>' in content

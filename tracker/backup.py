@@ -235,10 +235,11 @@ class _Writer:
 
 
 @contextmanager
-def _one_state():
+def one_state():
     """A transaction that reads the database as it stood when it began, however
-    long the backup takes and whatever is written meanwhile (SQLite: any read
-    transaction; PostgreSQL: REPEATABLE READ, which must be asked for first)."""
+    long the backup (or the open-data package) takes and whatever is written
+    meanwhile (SQLite: any read transaction; PostgreSQL: REPEATABLE READ, which must
+    be asked for first)."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
@@ -251,7 +252,7 @@ def write_backup(out: IO[str]) -> Counter[str]:
     """Write every backed-up table to `out`: a JSON list, one object a line. Returns
     the rows written by model label."""
     writer = _Writer(out)
-    with _one_state():
+    with one_state():
         out.write("[")
         for model in backed_up_models():
             writer.write(model)

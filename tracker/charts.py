@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -17,6 +18,11 @@ from django.utils.safestring import SafeString, mark_safe
 
 from tracker import dates
 from tracker.methodology import format_points as fmt
+
+if TYPE_CHECKING:
+    from tracker.progress import TimelineMark
+
+    Placed = tuple[float, float, TimelineMark]  # a mark's centre and radius, and the mark
 
 ADVANCES = "#0072B2"  # blue
 HINDERS = "#D55E00"  # vermilion
@@ -288,13 +294,52 @@ def _ticks(first: datetime.date, last: datetime.date) -> list[tuple[datetime.dat
     return [(month, f"{month:%b %Y}") for month in months[::step]]
 
 
+# The timeline is drawn at its own size, never scaled: a viewBox shrunk to a
+# phone's width took its 11px labels under 8px. It scrolls sideways instead,
+# beside a column of lane names (HTML, so titles wrap) that stays put; that
+# column's spacing in site.css (.timeline-labels) matches these heights.
+TIMELINE_WIDTH = 900  # px
+TIMELINE_LEFT, TIMELINE_RIGHT = 36, 24  # px: room for the bars' count scale; the last label
+TIMELINE_AXIS = 28  # px: the row of dates above the first lane
+LANE_HEIGHT = 64  # px
+BAR_ROOM = 24  # px: the tallest bar, half a lane less a margin
+# Marks that would touch are drawn as one badge that counts them, this wide.
+BADGE_WIDTH, BADGE_HEIGHT = 22, 14  # px
+
+
+def _mark_radius(mark) -> float:
+    return 2 + mark.strength * 1.5  # bigger is stronger
+
+
+def _clusters(placed: list[Placed]) -> list[list[Placed]]:
+    """Groups a lane's marks of one stance, (centre, radius, mark) sorted by centre,
+    so that no two drawn groups touch: a mark that would touch the group before it
+    joins it. A group of one is drawn as its mark; a larger one as a badge from its
+    first mark's left edge, so a group never grows leftwards into the one before."""
+    groups: list[list[Placed]] = []
+    for centre, radius, mark in placed:
+        if groups:
+            first_centre, first_radius, _ = groups[-1][0]
+            if len(groups[-1]) == 1:
+                right = first_centre + first_radius
+            else:
+                right = first_centre - first_radius + BADGE_WIDTH
+            if centre - radius < right + 1:
+                groups[-1].append((centre, radius, mark))
+                continue
+        groups.append([(centre, radius, mark)])
+    return groups
+
+
 def timeline_chart(lanes, label: str) -> SafeString:
-    """Swimlanes, one per recommendation: advancing evidence above the lane's line
-    in blue, hindering below it in vermilion.
+    """Swimlanes, one per recommendation, named by code and title: advancing
+    evidence above the lane's line in blue, hindering below it in vermilion.
 
     Each link is a mark of its own (circles and squares, bigger is stronger,
-    linking to the development) or, when there are too many, a bar per period
-    whose height counts the links, linking to those developments in the explorer.
+    linking to the development); marks that would overlap are drawn as one badge
+    that counts them, linking to those developments in the explorer. When there
+    are too many links, a bar per period counts them instead, against a count
+    scale beside each lane.
     """
     spans = [(mark.day, mark.last or mark.day) for lane in lanes for mark in lane.marks] + [
         (period.start, period.end) for lane in lanes for period in lane.bins
@@ -304,9 +349,10 @@ def timeline_chart(lanes, label: str) -> SafeString:
     days = [day for span in spans for day in span]
     first, last = min(days) - datetime.timedelta(days=10), max(days) + datetime.timedelta(days=10)
     span = (last - first).days
-    width, left, right, lane_height, top = 960, 70, 16, 64, 28
-    height = top + lane_height * len(lanes) + 8
-    tallest = max((max(p.advancing, p.hindering) for lane in lanes for p in lane.bins), default=1)
+    width, left, right, top = TIMELINE_WIDTH, TIMELINE_LEFT, TIMELINE_RIGHT, TIMELINE_AXIS
+    height = top + LANE_HEIGHT * len(lanes) + 8
+    bins = [period for lane in lanes for period in lane.bins]
+    tallest = max((max(p.advancing, p.hindering) for p in bins), default=1)
 
     def x(day):
         return round(_scale((day - first).days, 0, span, left, width - right), 1)
@@ -325,48 +371,184 @@ def timeline_chart(lanes, label: str) -> SafeString:
             )
         )
     total = 0
+    names = []
     for i, lane in enumerate(lanes):
-        centre = top + lane_height * i + lane_height / 2
-        code = lane.recommendation.code
+        centre = top + LANE_HEIGHT * i + LANE_HEIGHT / 2
+        recommendation = lane.recommendation
+        code = recommendation.code
         total += lane.total
+        names.append(
+            format_html(
+                '<li><a href="{}" title="{}: {}"><span class="code">{}</span> '
+                '<span class="lane-title">{}</span></a></li>',
+                recommendation.get_absolute_url(),
+                code,
+                recommendation.title,
+                code,
+                recommendation.title,
+            )
+        )
         parts.append(
             format_html(
-                '<g class="lane"><title>{title}</title>'
-                '<text x="6" y="{ty}" class="lane-label">{code}</text>'
-                '<line x1="{l}" x2="{r}" y1="{c}" y2="{c}" class="lane-line"/></g>',
-                title=f"{code}: {lane.recommendation.title}",
-                ty=centre + 4,
-                code=code,
+                '<line x1="{l}" x2="{r}" y1="{c}" y2="{c}" class="lane-line"/>',
                 l=left,
                 r=width - right,
                 c=centre,
             )
         )
-        for mark in lane.marks:
-            parts.append(_timeline_mark(code, mark, x(mark.day), x(mark.last or mark.day), centre))
-        for period in lane.bins:
-            left_x = x(period.start)
-            bar_width = max(1.0, round(x(period.end + datetime.timedelta(days=1)) - left_x - 1, 1))
-            for stance, count in (("advances", period.advancing), ("hinders", period.hindering)):
-                if count:
-                    parts.append(
-                        _timeline_bar(
-                            code, period, stance, count, left_x, bar_width, centre, tallest
-                        )
-                    )
+        if lane.bins:
+            parts.append(_count_scale(tallest, centre, left, width - right))
+        parts += _lane_marks(lane, x, centre)
+        parts += _lane_bars(lane, x, centre, tallest)
     text = (
         f"{label}: {total} evidence link{'s' if total != 1 else ''} across {len(lanes)} "
-        f"recommendations from {dates.format_day(min(days))} to {dates.format_day(max(days))}"
+        f"recommendation{'s' if len(lanes) != 1 else ''} from {dates.format_day(min(days))} "
+        f"to {dates.format_day(max(days))}"
+    )
+    chart = format_html(
+        '<div class="timeline-scroll" tabindex="0" role="region" aria-label="Timeline">'
+        '<div class="timeline-grid"><ol class="timeline-labels">{names}</ol>'
+        # A group, not an image: its marks are links a screen reader can reach.
+        '<svg class="chart timeline" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        'role="group" aria-label="{t}"><title>{t}</title>{parts}</svg></div></div>',
+        names=SafeString("".join(names)),
+        w=width,
+        h=height,
+        t=text,
+        parts=SafeString("".join(parts)),
+    )
+    scrolls = mark_safe(
+        '<p class="muted timeline-note timeline-scrolls">The timeline scrolls sideways; '
+        "the lane names stay in view.</p>"
+    )
+    notes = []
+    if bins:
+        period = _period_name(bins[0])
+        notes.append(
+            format_html(
+                '<p class="muted timeline-note">Bars count links per {}, advancing up from '
+                "each lane's line and hindering down. The dashed lines either side of a "
+                "line mark {}, the most in any one {} (the number beside each lane).</p>",
+                period,
+                tallest,
+                period,
+            )
+        )
+    return format_html(
+        '<div class="timeline-chart">{}{}{}</div>', scrolls, chart, SafeString("".join(notes))
+    )
+
+
+def _lane_marks(lane, x, centre: float) -> list[SafeString]:
+    """A lane's marks, each stance's grouped where they would touch."""
+    code = lane.recommendation.code
+    drawn = []
+    for stance in ("advances", "hinders"):
+        placed = sorted(
+            (
+                (round((x(mark.day) + x(mark.last or mark.day)) / 2, 1), _mark_radius(mark), mark)
+                for mark in lane.marks
+                if (mark.stance == "hinders") == (stance == "hinders")
+            ),
+            key=lambda item: item[0],
+        )
+        for group in _clusters(placed):
+            if len(group) == 1:
+                mark = group[0][2]
+                drawn.append(
+                    _timeline_mark(code, mark, x(mark.day), x(mark.last or mark.day), centre)
+                )
+            else:
+                drawn.append(_timeline_badge(code, stance, group, centre))
+    return drawn
+
+
+def _lane_bars(lane, x, centre: float, tallest: int) -> list[SafeString]:
+    """A lane's bars, a period's advancing links up and hindering links down."""
+    drawn = []
+    for period in lane.bins:
+        left = x(period.start)
+        width = max(1.0, round(x(period.end + datetime.timedelta(days=1)) - left - 1, 1))
+        for stance, count in (("advances", period.advancing), ("hinders", period.hindering)):
+            if count:
+                drawn.append(
+                    _timeline_bar(
+                        lane.recommendation.code,
+                        period,
+                        stance,
+                        count,
+                        left,
+                        width,
+                        centre,
+                        tallest,
+                    )
+                )
+    return drawn
+
+
+def _period_name(period) -> str:
+    length = (period.end - period.start).days
+    return "month" if length < 32 else "quarter" if length < 93 else "year"
+
+
+def _count_scale(tallest: int, centre: float, left: float, right: float) -> SafeString:
+    """The bars' scale in a lane: dashed lines at the tallest bar's height above and
+    below the line, the upper one labelled with the count it stands for (the lower
+    one's label would sit against the next lane's)."""
+    high, low = centre - 2 - BAR_ROOM, centre + 2 + BAR_ROOM
+    return format_html(
+        '<line x1="{l}" x2="{r}" y1="{high}" y2="{high}" class="grid scale"/>'
+        '<line x1="{l}" x2="{r}" y1="{low}" y2="{low}" class="grid scale"/>'
+        '<text x="{tx}" y="{ty}" text-anchor="end" class="axis scale">{tallest}</text>',
+        l=left,
+        r=right,
+        high=high,
+        low=low,
+        tx=left - 4,
+        ty=high + 4,
+        tallest=tallest,
+    )
+
+
+def _timeline_badge(code: str, stance: str, group, centre: float) -> SafeString:
+    """Marks too close to tell apart: one badge that counts them (round for
+    advancing, square for hindering, as the marks are), listing them in its title
+    and linking to them in the explorer."""
+    marks = [mark for _, _, mark in group]
+    first_centre, first_radius, _ = group[0]
+    x = round(first_centre - first_radius, 1)
+    hinders = stance == "hinders"
+    y = centre + 6 if hinders else centre - 6 - BADGE_HEIGHT
+    shown = "; ".join(f"{mark.date_display}: {mark.title}" for mark in marks[:8])
+    more = f"; and {len(marks) - 8} more" if len(marks) > 8 else ""
+    title = (
+        f"{code}: {len(marks)} {'hindering' if hinders else 'advancing'} links "
+        f"close together: {shown}{more}"
+    )
+    query = urlencode(
+        {
+            "recommendation": code,
+            "stance": stance,
+            "date_after": min(mark.day for mark in marks).isoformat(),
+            "date_before": max(mark.day for mark in marks).isoformat(),
+        }
     )
     return format_html(
-        # A group, not an image: its marks are links a screen reader can reach.
-        '<svg class="chart timeline" viewBox="0 0 {} {}" role="group" aria-label="{}">'
-        "<title>{}</title>{}</svg>",
-        width,
-        height,
-        text,
-        text,
-        SafeString("".join(parts)),
+        '<a href="{}" class="mark badge"><title>{}</title>'
+        '<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="#ffffff" stroke="{}" '
+        'stroke-width="2"/>'
+        '<text x="{}" y="{}" text-anchor="middle" class="count">{}</text></a>',
+        f"{reverse('tracker:development-list')}?{query}",
+        title,
+        x,
+        y,
+        BADGE_WIDTH,
+        BADGE_HEIGHT,
+        1 if hinders else BADGE_HEIGHT // 2,
+        HINDERS if hinders else ADVANCES,
+        round(x + BADGE_WIDTH / 2, 1),
+        y + 11,
+        len(marks),
     )
 
 
@@ -375,7 +557,7 @@ def _timeline_mark(code: str, mark, start: float, end: float, centre: float) -> 
 
     A date known only to its month or year, or a span of days, is drawn as what it
     is: a bar across the period with the mark at its middle, not a point on day 1."""
-    size = 2 + mark.strength * 1.5
+    size = _mark_radius(mark)
     title = f"{code}, {mark.date_display}: {mark.title} ({mark.stance}, strength {mark.strength})"
     href = reverse("tracker:development-detail", args=[mark.development_id])
     x = round((start + end) / 2, 1)
@@ -411,8 +593,7 @@ def _timeline_mark(code: str, mark, start: float, end: float, centre: float) -> 
 
 def _timeline_bar(code, period, stance, count, x, width, centre, tallest) -> SafeString:
     """A period's advancing (up) or hindering (down) links, linking to the explorer."""
-    room = 24  # half a lane, less a margin
-    bar = max(1.0, round(count / tallest * room, 1))
+    bar = max(1.0, round(count / tallest * BAR_ROOM, 1))
     query = urlencode(
         {
             "recommendation": code,

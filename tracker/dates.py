@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+from django.utils.html import format_html
+
 DAY = "day"
 MONTH = "month"
 YEAR = "year"
@@ -94,3 +97,47 @@ def format_span(start: datetime.date, end: datetime.date | None, precision: str)
     if start.month == end.month:
         return f"{start.day}–{end.day} {_month(end)} {end.year}"
     return f"{start.day} {_month(start)} – {end.day} {_month(end)} {end.year}"
+
+
+def format_moment(moment: datetime.datetime) -> str:
+    """A moment as pages write it, in the site's time zone: '9 January 2023, 14:05'."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{format_day(moment.date())}, {moment:%H:%M}"
+
+
+def machine_date(day: datetime.date, precision: str = DAY) -> str:
+    """A date as <time datetime="…"> reads it, no finer than it is known: '2023-01-09',
+    '2023-01' or '2023' (the import format's forms too)."""
+    if precision == YEAR:
+        return f"{day.year:04d}"
+    if precision == MONTH:
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
+
+
+def time_element(
+    day: datetime.date | datetime.datetime | str | None,
+    precision: str = DAY,
+    end: datetime.date | None = None,
+) -> str:
+    """A date as every page shows it: its words in a <time> element whose `datetime`
+    holds it for machines ('<time datetime="2023-01">January 2023</time>'). A
+    datetime reads '9 January 2023, 14:05'; a text date ('2023-01-09', as figures
+    keep them) is read first; a span ('9–14 January 2023') is words alone, as a
+    <time> holds one moment. Empty for no date."""
+    if not day:
+        return ""
+    if isinstance(day, str):
+        day = datetime.date.fromisoformat(day)
+    if isinstance(day, datetime.datetime):
+        local = timezone.localtime(day) if timezone.is_aware(day) else day
+        return format_html(
+            '<time datetime="{}">{}</time>',
+            local.isoformat(timespec="minutes"),
+            format_moment(day),
+        )
+    words = format_span(day, end, precision)
+    if end is not None and words != format_date(day, precision):
+        return format_html("{}", words)
+    return format_html('<time datetime="{}">{}</time>', machine_date(day, precision), words)

@@ -1,7 +1,8 @@
 """Table downloads that stream: CSV, JSON and XLSX of exactly the rows a table shows.
 
 A report page's `?_export=csv|xlsx|json`; not to be confused with
-`tracker/interchange/export.py`, which writes developments in the import format.
+`tracker/interchange/export.py`, which writes developments in the import format
+(the explorer offers that too, streamed by `import_format_response`).
 
 django-tables2's own export builds the whole table in memory with tablib. Here
 rows are read from the database in chunks and written out as they come, so an
@@ -42,6 +43,7 @@ from django.views.generic import TemplateView
 from django_tables2.rows import BoundRow
 
 from tracker import methodology
+from tracker.interchange.export import export_chunks
 from tracker.models import CHUNK_SIZE
 from tracker.text import neutralise
 
@@ -91,7 +93,7 @@ def _csv(rows: Iterator[list]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield "\ufeff"  # so spreadsheets read the file as UTF-8
     for batch in batches(rows, LINES_PER_CHUNK):  # fewer, larger writes to the socket
-        yield "".join(writer.writerow([neutralise(value) for value in row]) for row in batch)
+        yield "".join(writer.writerow([neutralise(cell) for cell in row]) for row in batch)
 
 
 def _json(rows: Iterator[list]) -> Iterator[str]:
@@ -208,8 +210,9 @@ def _sheet_rows(rows: Iterator[list]) -> Iterator[str]:
             return
 
 
-class _Pipe:
-    """A file that zipfile writes into and the response takes the bytes out of."""
+class Pipe:
+    """A file that zipfile writes into and a streamed response takes the bytes out
+    of: the XLSX exports' and the open-data package's (tracker/datapackage.py)."""
 
     def __init__(self):
         self.parts: list[bytes] = []
@@ -241,7 +244,7 @@ def _xlsx(rows: Iterator[list], title: str) -> Iterator[bytes]:
             'r:id="rId1"/></sheets></workbook>'
         ),
     }
-    pipe = _Pipe()
+    pipe = Pipe()
     with zipfile.ZipFile(
         pipe, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSION
     ) as package:
@@ -285,6 +288,24 @@ def export_response(
     else:
         raise ValueError(f"Unknown export format {export_format!r}")
     response = StreamingHttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# The explorer's downloads in the import format: ?_export=import-csv or import-json.
+IMPORT_FORMATS = {"import-csv": "csv", "import-json": "json"}
+IMPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def import_format_response(developments, file_format: str, filename: str) -> StreamingHttpResponse:
+    """A download of developments in the import format (tracker/interchange/export.py),
+    'csv' or 'json', streamed a chunk of records at a time: the file
+    `export_developments` writes for them, which `import_developments` reads back. No
+    methodology column (the import would refuse it), and cells are written as they
+    are, not neutralised, so that the file imports unchanged."""
+    chunks = export_chunks(file_format, developments)
+    content = ("".join(batch) for batch in batches(chunks, LINES_PER_CHUNK))
+    response = StreamingHttpResponse(content, content_type=IMPORT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
-from itertools import islice
 
 import django_tables2 as tables
 from django.db import connection
@@ -18,9 +16,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.utils.encoding import force_str
 from django.utils.html import format_html, format_html_join
 
+from tracker.dates import time_element
 from tracker.interchange.formats import format_partial_date
 from tracker.methodology import as_number, format_points
 from tracker.models import (
@@ -75,15 +75,18 @@ def by_grade(queryset, is_descending: bool, *then: str):
 
 
 def evidence_links(evidence):
+    """Each link as its recommendation's code, which the hover names in full: the
+    titles are sentences, too long for a column."""
     return format_html_join(
         " ",
-        '<span class="{} stance-mark" title="{} {}, strength {}, {} confidence">'
+        '<span class="{} stance-mark" title="{} {}: {}; strength {}, {} confidence">'
         '{} <small class="muted">{}</small></span>',
         (
             (
                 e.stance,
                 e.get_stance_display(),
                 e.recommendation.code,
+                e.recommendation.title,
                 e.strength,
                 e.get_confidence_display().lower(),
                 e.recommendation.code,
@@ -92,6 +95,31 @@ def evidence_links(evidence):
             for e in evidence
         ),
     )
+
+
+# An organisation's name longer than this reads as its acronym, the name on hover
+# ("NATO"); a state always reads as its name.
+LONGEST_ACTOR_NAME = 20
+
+
+def actor_names(actors) -> str:
+    """Actors as the report tables name them, by name ('European Union, Japan'), an
+    organisation with a long name by its code in an <abbr> that gives the name
+    ('<abbr title="North Atlantic Treaty Organization">NATO</abbr>'), in order of
+    name. Exports keep the codes (value_actors, export_rows)."""
+    shown = []
+    for actor in sorted(actors, key=lambda actor: (actor.name or actor.code).casefold()):
+        name = actor.name or actor.code
+        if actor.kind != Actor.Kind.STATE and len(name) > LONGEST_ACTOR_NAME:
+            shown.append(format_html('<abbr title="{}">{}</abbr>', name, actor.code))
+        else:
+            shown.append(format_html('<span title="{}">{}</span>', actor.code, name))
+    return format_html_join(", ", "{}", ((item,) for item in shown))
+
+
+def date_cell(development) -> str:
+    """A development's date as a table shows it: words in a <time> element."""
+    return time_element(development.date, development.precision, development.end_date)
 
 
 def export_header(table: tables.Table) -> list[str]:
@@ -103,57 +131,62 @@ def export_header(table: tables.Table) -> list[str]:
     ]
 
 
-def _of_developments(select: str, ids: list[int]) -> list[tuple]:
-    """The rows of `select` (raw SQL whose WHERE clause reads `development_id IN
-    ({ids})`) for these developments.
-
-    Raw SQL, like the import's writes (tracker/interchange/writer.py), and for a
-    measured reason: for a chunk of 1,000 developments the ORM took as long to
-    prepare its IN list and read the rows as the database took to answer (0.74 s
-    against 0.38 s per 100,000 developments on SQLite, 0.77 against 0.46 on
-    PostgreSQL), twice per chunk for the explorer's export."""
-    with connection.cursor() as cursor:
-        cursor.execute(select.format(ids=", ".join(["%s"] * len(ids))), ids)
-        return cursor.fetchall()
-
-
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def actor_codes(developments: list[int]) -> dict[int, list[str]]:
-    """The codes of each development's actors, in the database's order of codes."""
-    codes = defaultdict(list)
-    for development, code in _of_developments(
-        f"SELECT link.development_id, actor.code FROM {_table(DevelopmentActor)} link "
-        f"INNER JOIN {_table(Actor)} actor ON actor.id = link.actor_id "
-        "WHERE link.development_id IN ({ids}) ORDER BY actor.code",
-        developments,
-    ):
-        codes[development].append(code)
-    return codes
+def _joined(parts: str, order: str, rows: str) -> RawSQL:
+    """SQL joining `parts` of `rows` (a FROM ... WHERE clause) by ';' in `order`,
+    bytewise as Python sorts (PostgreSQL's "C" collation), so both databases write
+    the same file. SQLite before 3.44 has no ORDER BY inside group_concat: it joins
+    an ordered subquery."""
+    if connection.vendor == "postgresql":
+        sql = f"SELECT string_agg({parts}, ';' ORDER BY {order} COLLATE \"C\") {rows}"
+    else:
+        sql = (
+            f"SELECT group_concat(part, ';') FROM (SELECT {parts} AS part {rows} ORDER BY {order})"
+        )
+    return RawSQL(f"({sql})", [])
 
 
-def evidence_codes(developments: list[int]) -> dict[int, list[str]]:
-    """Each development's evidence links as CODE:stance:strength:confidence, in the
-    database's order of recommendation codes."""
-    links = defaultdict(list)
-    for development, code, stance, strength, confidence in _of_developments(
-        "SELECT link.development_id, recommendation.code, link.stance, link.strength, "
-        f"link.confidence FROM {_table(Evidence)} link INNER JOIN {_table(Recommendation)} "
-        "recommendation ON recommendation.id = link.recommendation_id "
-        "WHERE link.development_id IN ({ids}) ORDER BY recommendation.code",
-        developments,
-    ):
-        links[development].append(f"{code}:{stance}:{strength}:{confidence}")
-    return links
+# An export's main query selects its developments' actors and links joined in SQL, so
+# that no chunk of rows needs a query of its own: the recommendation export of 100,000
+# links on SQLite went from 2.5x a plain csv dump of the same rows to 1.8x, when the
+# actors came from a second query per chunk of 1,000 (issue 13).
+
+
+def joined_actor_codes(development: str) -> RawSQL:
+    """The codes of a development's actors joined by ';' in code order; `development`
+    names the column that holds the development's id."""
+    return _joined(
+        "actor.code",
+        "actor.code",
+        f"FROM {_table(DevelopmentActor)} link INNER JOIN {_table(Actor)} actor "
+        f"ON actor.id = link.actor_id WHERE link.development_id = {development}",
+    )
+
+
+def joined_evidence_codes(development: str) -> RawSQL:
+    """A development's evidence links as CODE:stance:strength:confidence joined by ';'
+    in recommendation code order."""
+    return _joined(
+        "recommendation.code || ':' || link.stance || ':' || link.strength || ':' "
+        "|| link.confidence",
+        "recommendation.code",
+        f"FROM {_table(Evidence)} link INNER JOIN {_table(Recommendation)} recommendation "
+        f"ON recommendation.id = link.recommendation_id WHERE link.development_id = {development}",
+    )
 
 
 class ReportTable(tables.Table):
     """Base for report tables: on a phone each row stacks into a card, cells labelled;
-    paged by the report pager (tracker/_table.html), which counts `noun`."""
+    paged by the report pager (tracker/_table.html), which counts `noun`.
+
+    Empty, it says `Meta.empty_text` when a filter is set ("No developments match
+    these filters.") and `nothing_yet` when none is (the view picks, PagedTableMixin)."""
 
     noun = "rows"
+    nothing_yet = "Nothing yet."
     pager = None  # set by the view (PagedTableMixin) once the table is paged
 
     class Meta:
@@ -192,6 +225,7 @@ def date_column(development: str = "") -> tables.Column:
 
 class DevelopmentTable(ReportTable):
     noun = "developments"
+    nothing_yet = "No developments yet."
     date = date_column()
     end_date = end_date_column()
     title = tables.Column(linkify=True)
@@ -224,24 +258,32 @@ class DevelopmentTable(ReportTable):
     def order_source_grade(self, queryset, is_descending):
         return by_grade(queryset, is_descending, "-date", "title", "pk")
 
+    def render_date(self, record):
+        return date_cell(record)
+
     def render_actors(self, record):
-        return ", ".join(sorted(actor.code for actor in record.actors.all()))
+        return actor_names(record.actors.all())
 
     def render_evidence(self, record):
         return evidence_links(record.evidence.all())
 
     def export_rows(self) -> Iterator[list]:
         """The export (tracker/downloads.py), read as plain values in chunks rather than
-        as model instances: an export of 100,000 developments takes seconds, not a
-        minute (benchmarks/run.py measures it), in the same memory as one of ten.
+        as model instances, by one query: an export of 100,000 developments takes
+        seconds, not a minute (benchmarks/exports.py measures it), in the same memory
+        as one of ten.
         Dates at their precision (exported_date), the source grade a letter ('—' without
         a source), actors and evidence (CODE:stance:strength:confidence) joined by ';'."""
         yield [force_str(column.header) for column in self.columns.iterall()]
         statuses = dict(Development.Status.choices)
+        development = f"{_table(Development)}.id"
         rows = (
             self.data.data.prefetch_related(None)
+            .annotate(
+                actor_codes=joined_actor_codes(development),
+                evidence_codes=joined_evidence_codes(development),
+            )
             .values_list(
-                "pk",
                 "date",
                 "end_date",
                 "precision",
@@ -249,29 +291,29 @@ class DevelopmentTable(ReportTable):
                 "kind__name",
                 "status",
                 "source_grade",
+                "actor_codes",
+                "evidence_codes",
             )
             .iterator(chunk_size=CHUNK_SIZE)
         )
-        while chunk := list(islice(rows, CHUNK_SIZE)):
-            ids = [row[0] for row in chunk]
-            actors, evidence = actor_codes(ids), evidence_codes(ids)
-            for pk, date, end_date, precision, title, kind, status, grade in chunk:
-                yield [
-                    exported_date(date, precision),
-                    exported_date(end_date, precision),
-                    title,
-                    kind,
-                    statuses[status],
-                    grade or NO_GRADE,
-                    ";".join(actors[pk]),
-                    ";".join(evidence[pk]),
-                ]
+        for date, end_date, precision, title, kind, status, grade, actors, evidence in rows:
+            yield [
+                exported_date(date, precision),
+                exported_date(end_date, precision),
+                title,
+                kind,
+                statuses[status],
+                grade or NO_GRADE,
+                actors or "",
+                evidence or "",
+            ]
 
 
 class EvidenceTable(ReportTable):
     """A recommendation's evidence: one row per linked development."""
 
     noun = "evidence links"
+    nothing_yet = "No evidence yet: no development is linked to this recommendation."
 
     date = date_column("development__")
     end_date = end_date_column("development__")
@@ -332,8 +374,11 @@ class EvidenceTable(ReportTable):
     def order_source_grade(self, queryset, is_descending):
         return by_grade(queryset, is_descending, "-development__date", "pk")
 
+    def render_date(self, record):
+        return date_cell(record.development)
+
     def render_actors(self, record):
-        return ", ".join(sorted(actor.code for actor in record.development.actors.all()))
+        return actor_names(record.development.actors.all())
 
     def value_actors(self, record):
         return ";".join(sorted(actor.code for actor in record.development.actors.all()))
@@ -356,15 +401,17 @@ class EvidenceTable(ReportTable):
         return exported_date(record.development.end_date, record.development.precision)
 
     def export_rows(self) -> Iterator[list]:
-        """The export (tracker/downloads.py) as plain values, a chunk at a time, with one
-        more query per chunk for the actors: the same cells as the `value_` methods
-        give (ISO dates; stance and confidence as stored; the source grade a letter,
-        '—' without a source; actors joined by ';'), some hundred times faster."""
+        """The export (tracker/downloads.py) as plain values read in chunks by one query,
+        the actors' codes joined in SQL (joined_actor_codes): the same cells as the
+        `value_` methods give (dates at their precision; stance and confidence as
+        stored; the source grade a letter, '—' without a source; actors joined by ';'),
+        some hundred times faster."""
         yield export_header(self)
         rows = (
             self.data.data.prefetch_related(None)
+            .annotate(actor_codes=joined_actor_codes(f"{_table(Evidence)}.development_id"))
             .values_list(
-                "development_id",
+                "actor_codes",
                 "development__date",
                 "development__end_date",
                 "development__precision",
@@ -378,31 +425,30 @@ class EvidenceTable(ReportTable):
             )
             .iterator(chunk_size=CHUNK_SIZE)
         )
-        while chunk := list(islice(rows, CHUNK_SIZE)):
-            actors = actor_codes([row[0] for row in chunk])
-            for development, date, end, precision, title, kind, *coding, grade, why in chunk:
-                stance, strength, confidence = coding
-                yield [
-                    exported_date(date, precision),
-                    exported_date(end, precision),
-                    title or None,
-                    kind or None,
-                    ";".join(sorted(actors[development])),  # as value_actors sorts them
-                    stance,
-                    strength,
-                    confidence or None,
-                    grade or NO_GRADE,
-                    why or None,
-                ]
+        for actors, date, end, precision, title, kind, *coding, grade, why in rows:
+            stance, strength, confidence = coding
+            yield [
+                exported_date(date, precision),
+                exported_date(end, precision),
+                title or None,
+                kind or None,
+                actors or "",  # sorted as value_actors sorts them
+                stance,
+                strength,
+                confidence or None,
+                grade or NO_GRADE,
+                why or None,
+            ]
 
 
 class ActorTable(ReportTable):
     """Every actor with its developments and evidence figures (annotated)."""
 
     noun = "actors"
+    nothing_yet = "No actors yet. An actor appears here once a published development names it."
 
-    code = tables.Column(linkify=True)
-    name = tables.Column(order_by=("name", "code"))
+    code = tables.Column()
+    name = tables.Column(linkify=True, order_by=("name", "code"))
     kind = tables.Column(order_by=("kind", "code"))
     region = tables.Column(order_by=("region", "code"))
     development_count = tables.Column(

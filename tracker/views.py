@@ -15,8 +15,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
@@ -25,7 +27,14 @@ from django_tables2 import SingleTableMixin
 from tracker import charts, dates, progress, snapshots
 from tracker import methodology as codebook
 from tracker.caching import cached
-from tracker.downloads import FORMATS, StreamingExportMixin, TableViewMixin, export_response
+from tracker.downloads import (
+    FORMATS,
+    IMPORT_FORMATS,
+    StreamingExportMixin,
+    TableViewMixin,
+    export_response,
+    import_format_response,
+)
 from tracker.filters import DevelopmentFilter, EvidenceFilter, corrections_log
 from tracker.models import (
     Actor,
@@ -428,7 +437,25 @@ class PagedTableMixin(SingleTableMixin):
             if page.number != asked:  # django-tables2 showed the last page instead
                 raise past_the_end(asked, page.paginator.num_pages, table.noun)
             table.pager = pager_of(self.request, page, table.noun)  # tracker/_table.html
+            if not page.paginator.count:
+                table.empty_text = self.empty_text(table)
         return table
+
+    def filtered(self) -> bool:
+        """Whether the reader set a filter (or one could not be used)."""
+        filterset = getattr(self, "filterset", None)
+        return filterset is not None and bool(filterset.form.errors or filterset.form.changed_data)
+
+    def empty_text(self, table) -> str:
+        """What an empty table says: that the filters match nothing, or that there is
+        nothing yet; to someone who may add developments, where to."""
+        if self.filtered():
+            return table.empty_text  # "No developments match these filters."
+        text = table.nothing_yet
+        if self.request.user.has_perm("tracker.add_development"):
+            url = reverse("admin:tracker_development_add")
+            return format_html('{} <a href="{}">Add a development</a> in the admin.', text, url)
+        return text
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(page_sizes=self.page_sizes, **kwargs)
@@ -460,6 +487,11 @@ class RecommendationDetailView(ReportMixin, StreamingExportMixin, PagedTableMixi
         day = self.as_of or timezone.localdate()
         as_of = "-as-of" if self.as_of else ""
         return f"{self.recommendation.code}-evidence{as_of}-{day:%Y-%m-%d}.{export_format}"
+
+    def empty_text(self, table) -> str:
+        if self.as_of and not self.filtered():
+            return f"No evidence is dated on or before {dates.format_day(self.as_of)}."
+        return super().empty_text(table)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -653,9 +685,18 @@ class DevelopmentListView(ReportMixin, StreamingExportMixin, PagedTableMixin, Fi
     def get_export_filename(self, export_format):
         return f"developments-{timezone.localdate():%Y-%m-%d}.{export_format}"
 
+    def render_to_response(self, context, **kwargs):
+        # The filtered rows in the import format (issue 14), for import_developments:
+        # the published developments the filters keep (none when a filter is invalid).
+        file_format = IMPORT_FORMATS.get(self.request.GET.get("_export", ""))
+        if file_format:
+            filename = f"developments-{timezone.localdate():%Y-%m-%d}-import.{file_format}"
+            return import_format_response(self.object_list, file_format, filename)
+        return super().render_to_response(context, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="developments")
+        context.update(nav="developments", import_formats=True)
         return context
 
 

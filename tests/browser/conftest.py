@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from tracker.roles import ANALYSTS
 
 # Playwright's sync API runs an event loop in the main thread; Django would
 # otherwise refuse ORM calls from the test body (tests only, never settings).
@@ -16,6 +21,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+
+# Every browser test's users sign in with this password.
+PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +59,22 @@ def screenshot(page):
         return path
 
     return take
+
+
+def sign_in_to_reports(page: Page, username: str) -> None:
+    """Sign in on the reports' sign-in page (the admin's is test_admin_entry.sign_in)."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#id_password")).to_have_count(0)
+
+
+@pytest.fixture
+def analyst_page(page: Page, transactional_db, django_user_model) -> Page:
+    """An analyst signed in, on the seed's reference data and Pollmann's developments."""
+    call_command("loaddata", "reference", "pollmann-2023", verbosity=0)
+    analyst = django_user_model.objects.create_user("analyst", password=PASSWORD)
+    analyst.groups.add(Group.objects.get(name=ANALYSTS))
+    sign_in_to_reports(page, "analyst")
+    return page

@@ -12,13 +12,12 @@ from django.contrib.auth.models import Group
 from django.urls import URLPattern, reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, sign_in_to_reports
 from tracker import snapshots, urls
 from tracker.interchange import export_developments
 from tracker.models import Development, Framework, Recommendation
 from tracker.roles import EDITORS
 
-PASSWORD = "correct-horse-battery-staple"
 RAA = "2023-01-11-japan-uk-raa"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE = Axe()
@@ -72,20 +71,12 @@ def assert_accessible_at_both_widths(page: Page, screenshot, name: str) -> None:
         pytest.fail("\n".join(report), pytrace=False)
 
 
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("#id_password")).to_have_count(0)
-
-
 @pytest.fixture
 def editor_page(page: Page, live_server, seed, django_user_model) -> Page:
     """Signed in as an editor, on the seed: reports and the admin as editors see them."""
     editor = django_user_model.objects.create_user("editor", password=PASSWORD, is_staff=True)
     editor.groups.add(Group.objects.get(name=EDITORS))
-    sign_in(page, "editor")
+    sign_in_to_reports(page, "editor")
     return page
 
 
@@ -171,7 +162,7 @@ def test_admin_page_has_no_wcag_violation(page: Page, live_server, seed, screens
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
-    sign_in(page, "root")
+    sign_in_to_reports(page, "root")
     response = page.goto(ADMIN_PAGES[name]())
     assert response is not None and response.status == 200
 
@@ -188,7 +179,7 @@ def test_admin_import_preview_has_no_wcag_violation(
     export_developments(exported, "csv", Development.objects.all())
     upload = tmp_path / "developments.csv"  # one title changed: the preview lists an update
     upload.write_text(exported.getvalue().replace("Access Agreement", "Access Agreement (RAA)"))
-    sign_in(page, "root")
+    sign_in_to_reports(page, "root")
     page.goto(reverse("admin:tracker_development_import"))
     page.set_input_files("input[type=file]", str(upload))
     page.click("input[type=submit][value=Preview]")

@@ -4,10 +4,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PASSWORD, PHONE
 from tracker.models import Development
-
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture

@@ -14,12 +14,11 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE
 from tests.factories import make_development, make_evidence
 from tracker.models import Assessment, Development, Recommendation
 from tracker.roles import EDITORS
 
-PASSWORD = "correct-horse-battery-staple"
 PREFIX = os.environ.get("ADMIN_SHOTS_PREFIX", "admin-layout")
 LONG_TITLE = (
     "Japan and the European Union agree to deepen their security and defence partnership "

@@ -7,8 +7,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_reports import analyst_page  # noqa: F401  (a fixture)
-
 
 @pytest.fixture
 def complaints(page: Page):
@@ -26,7 +24,7 @@ def complaints(page: Page):
 
 
 def test_the_docs_page_renders_under_the_sites_csp(
-    analyst_page: Page,  # noqa: F811
+    analyst_page: Page,
     complaints,
     screenshot,
 ):

@@ -7,11 +7,10 @@ from django.core.management import call_command
 from django.db import connection
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import PASSWORD
 from tests.test_tasks import rows_csv, worker_paused_mid_import
 from tracker.models import BackgroundJob, Development
 from tracker.roles import EDITORS
-
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture

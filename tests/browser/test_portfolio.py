@@ -6,11 +6,10 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.test_reports import analyst_page  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
-def portfolio_page(analyst_page: Page):  # noqa: F811
+def portfolio_page(analyst_page: Page):
     call_command(
         "generate_demo_data",
         developments=400,
@@ -79,12 +78,12 @@ def test_a_scoped_timeline_pages_its_lanes(portfolio_page: Page, screenshot):
     page.goto("/timeline/")
     page.select_option("#framework", "demo-4-3")
     page.click("form.framework-choice button")
-    expect(page.locator("svg.timeline g.lane")).to_have_count(10)
+    expect(page.locator("ol.timeline-labels li")).to_have_count(10)
     expect(page.locator(".pager .count")).to_have_text("Recommendations 1–10 of 50")
     assert "TSU-" not in page.locator("main").text_content()
     screenshot("timeline-scoped-desktop")
     page.get_by_role("link", name="Next ›").click()
     expect(page.locator(".pager .count")).to_have_text("Recommendations 11–20 of 50")
-    expect(page.locator("svg.timeline g.lane").first).to_contain_text("D4-3-11")
+    expect(page.locator("ol.timeline-labels li").first).to_contain_text("D4-3-11")
     page.set_viewport_size(PHONE)
     screenshot("timeline-scoped-phone")

@@ -25,7 +25,7 @@ from tracker import review
 from tracker.admin import jobs as jobs  # registers BackgroundJobAdmin
 from tracker.admin import snapshots as snapshots  # registers SnapshotAdmin
 from tracker.admin.drafts import ShowsDrafts
-from tracker.admin.filters import RecommendationListFilter, StanceListFilter
+from tracker.admin.filters import ActorListFilter, RecommendationListFilter, StanceListFilter
 from tracker.admin.forms import (
     AssessmentFormSet,
     CitationFormSet,
@@ -205,7 +205,7 @@ class DevelopmentAdmin(
         "status",
         RecommendationListFilter,
         StanceListFilter,
-        ("actors", admin.RelatedOnlyFieldListFilter),
+        ("actors", ActorListFilter),
         "precision",
         "date",
     )
@@ -642,7 +642,7 @@ class DevelopmentActorAdmin(ReviewsChanges, SafeAutocompleteFields, ReviewedHist
         return {**live, "actors": [code for code in live["actors"] if code != obj.actor.code]}
 
     list_display = ("development", "actor")
-    list_filter = (("actor", admin.RelatedOnlyFieldListFilter),)
+    list_filter = (("actor", ActorListFilter),)
     search_fields = ("development__title", "development__key", "actor__code", "actor__name")
     autocomplete_fields = ("development", "actor")
     list_select_related = ("development", "actor")

@@ -1,4 +1,5 @@
-"""List filters for the development change list: by recommendation, and by stance."""
+"""List filters for the change lists: developments by recommendation and by stance,
+and actors by name (as the explorer lists them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,14 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef
 
 from tracker.models import Evidence, Recommendation
+
+
+class ActorListFilter(admin.RelatedOnlyFieldListFilter):
+    """The actors the listed rows name, sorted by name as the explorer's filter sorts
+    them (the actors' own change list sorts by code, which the default would follow)."""
+
+    def field_admin_ordering(self, field, request, model_admin):
+        return ("name", "code")
 
 
 class RecommendationListFilter(admin.SimpleListFilter):

@@ -1,5 +1,6 @@
-"""The API's URLs: /api/v1/ (one list and one detail URL per record type), the
-OpenAPI schema at /api/schema/ and its docs page at /api/docs/."""
+"""The API's URLs: /api/v1/ (one list and one detail URL per record type), the open
+data package at /api/v1/datapackage.zip, the OpenAPI schema at /api/schema/ and its
+docs page at /api/docs/."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from tracker.api import views
+from tracker.api.datapackage import DataPackageDownload
 
 app_name = "api"
 
@@ -27,6 +29,7 @@ router.register("sources", views.SourceViewSet, basename="source")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 
 urlpatterns = [
+    path("v1/datapackage.zip", DataPackageDownload.as_view(), name="datapackage"),
     path("v1/", include(router.urls)),
     path("schema/", views.Schema.as_view(), name="schema"),
     path("docs/", views.Docs.as_view(url_name="api:schema"), name="docs"),

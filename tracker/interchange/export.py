@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from tracker.interchange.formats import (
@@ -18,11 +19,13 @@ from tracker.models import CHUNK_SIZE, Development
 
 def export_records(developments=None) -> Iterator[dict[str, Any]]:
     """Each development (of the queryset given, else all) as a record of the import
-    format, keys in COLUMNS order. An empty queryset gives no records."""
+    format, keys in COLUMNS order, by date and key. An empty queryset gives no
+    records."""
     if developments is None:
         developments = Development.objects.all()
     developments = (
         developments.select_related("kind", "follows")
+        .prefetch_related(None)  # a report's queryset comes with prefetches of its own
         .prefetch_related(
             "actors",
             "citations__source",
@@ -64,26 +67,45 @@ def export_records(developments=None) -> Iterator[dict[str, Any]]:
         }
 
 
-def export_developments(out: IO[str], file_format: str, developments=None) -> tuple[int, int]:
-    """Write developments (a queryset; None for all, drafts included) as CSV or JSON;
-    returns (records, citations CSV had to leave out)."""
-    count = dropped = 0
+@dataclass
+class ExportCounts:
+    """What an export wrote: records, and the citations CSV had to leave out."""
+
+    records: int = 0
+    dropped: int = 0
+
+
+class _Line:
+    """A file that csv.writer writes one line into and gives it back."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def export_chunks(
+    file_format: str, developments=None, counts: ExportCounts | None = None
+) -> Iterator[str]:
+    """The import format as text, a record at a time (a CSV line, a JSON object), for
+    a file or a streamed download (the explorer's). `developments` is a queryset,
+    None for all, drafts included; `counts` is kept up to date as records are
+    written."""
+    if file_format not in ("csv", "json"):
+        raise ImportFileError(f"Unknown format '{file_format}': use csv or json.")
+    counts = counts if counts is not None else ExportCounts()
     if file_format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(COLUMNS)
+        writer = csv.writer(_Line(), lineterminator="\n")
+        yield writer.writerow(COLUMNS)
         for record in export_records(developments):
-            count += 1
-            dropped += len(record["citations"])
+            counts.records += 1
+            counts.dropped += len(record["citations"])
             record["actors"] = ";".join(record["actors"])
             record["evidence"] = ";".join(
                 f"{code}:{stance}:{strength}:{confidence}"
                 for code, stance, strength, _, confidence in record["evidence"]
             )
-            writer.writerow([record[name] for name in COLUMNS])
-        return count, dropped
-    if file_format != "json":
-        raise ImportFileError(f"Unknown format '{file_format}': use csv or json.")
-    out.write("[")
+            yield writer.writerow([record[name] for name in COLUMNS])
+        return
+    yield "["
     for record in export_records(developments):
         extra = record.pop("citations")
         record["evidence"] = [
@@ -110,7 +132,15 @@ def export_developments(out: IO[str], file_format: str, developments=None) -> tu
                 }
                 for c in extra
             ]
-        out.write(("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False))
-        count += 1
-    out.write("\n]\n")
-    return count, dropped
+        yield ("," if counts.records else "") + "\n" + json.dumps(record, ensure_ascii=False)
+        counts.records += 1
+    yield "\n]\n"
+
+
+def export_developments(out: IO[str], file_format: str, developments=None) -> tuple[int, int]:
+    """Write developments (a queryset; None for all, drafts included) as CSV or JSON;
+    returns (records, citations CSV had to leave out)."""
+    counts = ExportCounts()
+    for chunk in export_chunks(file_format, developments, counts):
+        out.write(chunk)
+    return counts.records, counts.dropped
