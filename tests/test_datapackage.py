@@ -10,6 +10,7 @@ import csv
 import datetime
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -406,6 +407,9 @@ def test_the_command_writes_a_zip_and_refuses_to_overwrite_it(tmp_path, seed):
     call_command("export_datapackage", str(target), verbosity=0)
     with zipfile.ZipFile(target) as archive:
         assert "datapackage.json" in archive.namelist()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as any new file, to share
     with pytest.raises(CommandError, match=r"exists.*--force"):
         call_command("export_datapackage", str(target))
     call_command("export_datapackage", str(target), "--force", verbosity=0)

@@ -129,3 +129,23 @@ def test_the_download_reads_its_rows_in_a_fixed_number_of_queries(
     for _ in range(30):
         make_evidence(development=make_development(actors=("JP", "GB")), recommendation=tsu1)
     assert count() == before
+
+
+def test_a_formula_like_cell_is_quoted_for_spreadsheets_and_imports_back_as_it_was(reader):
+    # Editors open this CSV in a spreadsheet to edit it: a title that begins with =,
+    # +, - or @ must not run as a formula there, and must come back unchanged.
+    titles = ["=HYPERLINK(1)", "-5% in exports", "'quoted already", "@mention"]
+    for number, title in enumerate(titles):
+        make_development(key=f"formula-{number}", title=title, actors=("GB",))
+    body = downloaded(reader.get("/developments/", {**FILTERS, "_export": "import-csv"}))
+    cells = {row["key"]: row["title"] for row in csv.DictReader(io.StringIO(body.decode()))}
+    assert cells["formula-0"] == "'=HYPERLINK(1)"
+    assert cells["formula-1"] == "'-5% in exports"
+    assert cells["formula-2"] == "'quoted already"  # not a formula: left alone
+    assert cells["formula-3"] == "'@mention"
+
+    Development.objects.filter(key__startswith="formula-").delete()
+    report = import_developments(io.BytesIO(body), "csv")
+    assert report.ok, report.errors
+    imported = Development.objects.filter(key__startswith="formula-").order_by("key")
+    assert list(imported.values_list("title", flat=True)) == titles

@@ -301,8 +301,9 @@ def import_format_response(developments, file_format: str, filename: str) -> Str
     """A download of developments in the import format (tracker/interchange/export.py),
     'csv' or 'json', streamed a chunk of records at a time: the file
     `export_developments` writes for them, which `import_developments` reads back. No
-    methodology column (the import would refuse it), and cells are written as they
-    are, not neutralised, so that the file imports unchanged."""
+    methodology column (the import would refuse it); a CSV cell a spreadsheet would
+    run as a formula gets a leading ', which the import takes off again
+    (text.formula_quoted), so that the file imports unchanged."""
     chunks = export_chunks(file_format, developments)
     content = ("".join(batch) for batch in batches(chunks, LINES_PER_CHUNK))
     response = StreamingHttpResponse(content, content_type=IMPORT_TYPES[file_format])

@@ -21,6 +21,24 @@ def neutralise(value):
     return value
 
 
+def formula_quoted(value):
+    """A text cell of the import format's CSV, which editors open in a spreadsheet to
+    edit and import again: one that a spreadsheet would run as a formula gets a
+    leading ' (as neutralise gives it), and nothing else changes; formula_unquoted()
+    takes it off again on import, so the round trip is exact."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def formula_unquoted(value: str) -> str:
+    """A cell read from an import CSV without the ' that formula_quoted() (or a
+    spreadsheet user) put before a formula's first character."""
+    if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_TRIGGERS:
+        return value[1:]
+    return value
+
+
 def xml_text(value: str) -> str:
     """Text an XML document (an Atom feed) can hold: its control characters dropped."""
     return CONTROL_CHARACTERS.sub("", value)

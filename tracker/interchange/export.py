@@ -15,6 +15,7 @@ from tracker.interchange.formats import (
     join_notes,
 )
 from tracker.models import CHUNK_SIZE, Development
+from tracker.text import formula_quoted
 
 
 def export_records(developments=None) -> Iterator[dict[str, Any]]:
@@ -103,7 +104,7 @@ def export_chunks(
                 f"{code}:{stance}:{strength}:{confidence}"
                 for code, stance, strength, _, confidence in record["evidence"]
             )
-            yield writer.writerow([record[name] for name in COLUMNS])
+            yield writer.writerow([formula_quoted(record[name]) for name in COLUMNS])
         return
     yield "["
     for record in export_records(developments):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from tracker import dates
+from tracker.text import formula_unquoted
 
 COLUMNS = (
     "key",
@@ -65,8 +66,6 @@ NUL = "holds a NUL character (\\x00), which cannot be stored"
 SURROGATE = "holds half of a UTF-16 pair (a \\uD800-\\uDFFF escape alone), which is not text"
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z")
 NOTE_LINE = re.compile(r"^\[([^\]]+)\]\s*(.*)\Z")
-
-csv.field_size_limit(MAX_FIELD + 1)
 
 
 class ImportFileError(Exception):
@@ -113,6 +112,9 @@ def _text(stream: IO[bytes]) -> io.TextIOWrapper:
 
 def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str], list]]:
     """(line the record starts on, {column: value}, problems) for each CSV record."""
+    # The csv module's limit is the process's: set it for every file, as a library
+    # may have raised it meanwhile (frictionless does, when it is imported).
+    csv.field_size_limit(MAX_FIELD + 1)
     text = _text(stream)
     reader = csv.reader(_lines(text))
     line_before = 0
@@ -160,7 +162,7 @@ def _lines(text: IO[str]) -> Iterator[str]:
 def _csv_record(header: list[str], row: list[str]) -> tuple[dict[str, str], list]:
     if len(row) > len(header):
         return {}, [("record", f"{len(row):,} cells but the header has {len(header):,}")]
-    record = dict(zip(header, row, strict=False))
+    record = dict(zip(header, (formula_unquoted(cell) for cell in row), strict=False))
     return record, [(name, NUL) for name, value in record.items() if "\x00" in value]
 
 

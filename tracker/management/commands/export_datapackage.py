@@ -72,6 +72,11 @@ class Command(BaseCommand):
             with os.fdopen(handle, "wb") as out:
                 for chunk in datapackage.zip_chunks(files):
                     out.write(chunk)
+            # mkstemp makes the file readable by its owner alone; a package is for
+            # sharing: the permissions any new file gets (the umask's).
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
