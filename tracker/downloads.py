@@ -45,7 +45,7 @@ from django_tables2.rows import BoundRow
 from tracker import methodology
 from tracker.interchange.export import export_chunks
 from tracker.models import CHUNK_SIZE
-from tracker.text import neutralise
+from tracker.text import neutralise, neutralised
 
 if TYPE_CHECKING:
     # To the type checker a mixin of the report views is the view it is mixed into
@@ -93,7 +93,7 @@ def _csv(rows: Iterator[list]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield "\ufeff"  # so spreadsheets read the file as UTF-8
     for batch in batches(rows, LINES_PER_CHUNK):  # fewer, larger writes to the socket
-        yield "".join(writer.writerow([neutralise(cell) for cell in row]) for row in batch)
+        yield "".join(writer.writerow(neutralised(row)) for row in batch)
 
 
 def _json(rows: Iterator[list]) -> Iterator[str]:

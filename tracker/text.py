@@ -21,6 +21,22 @@ def neutralise(value):
     return value
 
 
+TRIGGER_CHARACTERS = frozenset(FORMULA_TRIGGERS)
+
+
+def neutralised(row: list) -> list:
+    """neutralise() of each cell of a row, the common cell (a number, or text that
+    neither starts a formula nor holds a control character) passed without a call:
+    an export of 100,000 rows has a million cells, and the calls were a fifth of the
+    actors' export's time."""
+    return [
+        neutralise(cell)
+        if isinstance(cell, str) and (cell[:1] in TRIGGER_CHARACTERS or not cell.isprintable())
+        else cell
+        for cell in row
+    ]
+
+
 def formula_quoted(value):
     """A text cell of the import format's CSV, which editors open in a spreadsheet to
     edit and import again: one that a spreadsheet would run as a formula gets a
