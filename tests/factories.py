@@ -6,6 +6,9 @@ import datetime
 import itertools
 import re
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
 from tracker.models import (
     Actor,
     Development,
@@ -92,3 +95,11 @@ def links_drawn(timeline_html: str) -> int:
     counted in the badge of marks too close to tell apart."""
     badges = re.findall(r'class="mark badge">.*?class="count">(\d+)</text>', timeline_html)
     return timeline_html.count('class="mark"') + sum(int(count) for count in badges)
+
+
+def make_member(name: str, group: str | None = None, password: str = "x-long-pass-1", **flags):
+    """A user, in the group of a role (EDITORS, ANALYSTS) when one is given."""
+    user = get_user_model().objects.create_user(name, password=password, **flags)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user

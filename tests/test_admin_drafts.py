@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 
 from tests.conftest import signed_in
+from tests.factories import make_member
 from tests.test_admin import admin_url, development_post_data
 from tracker.admin.drafts import reviewers, reviewers_text
 from tracker.models import Assessment, Development, Proposal, Recommendation
@@ -21,20 +22,14 @@ def team(seed, django_user_model, editor):
     """eddie-editor (the `editor`), a second editor, an administrator, an analyst and a
     staff member without a role (who may publish nothing)."""
 
-    def member(name, group=None, **flags):
-        user = django_user_model.objects.create_user(name, password="x-long-pass-1", **flags)
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-        return user
-
     return {
         "editor": editor,
-        "rita": member("rita", EDITORS, is_staff=True),
-        "root": member("root", is_staff=True, is_superuser=True),
-        "analyst": member("ana", ANALYSTS, is_staff=True),
-        "staff": member("staff-only", is_staff=True),
+        "rita": make_member("rita", EDITORS, is_staff=True),
+        "root": make_member("root", is_staff=True, is_superuser=True),
+        "analyst": make_member("ana", ANALYSTS, is_staff=True),
+        "staff": make_member("staff-only", is_staff=True),
         # Not staff: cannot reach the admin, so is not named.
-        "away": member("away", EDITORS),
+        "away": make_member("away", EDITORS),
     }
 
 

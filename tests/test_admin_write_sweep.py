@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import URLResolver
 
 from tests.conftest import signed_in
-from tests.factories import make_development, make_evidence
+from tests.factories import make_development, make_evidence, make_member
 from tracker import snapshots
 from tracker.models import Assessment, DataVersion, Development, Recommendation
 from tracker.roles import ANALYSTS, EDITOR_PERMISSIONS, EDITORS
@@ -166,22 +166,16 @@ def world(seed, django_user_model, editor):
     Assessment.objects.filter(pk=Assessment.objects.first().pk).update(published=False)
     snapshots.take("Swept")
 
-    def member(name, group=None, **flags):
-        user = django_user_model.objects.create_user(name, password="x-long-pass-1", **flags)
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-        return user
-
-    superuser = member("root", is_staff=True, is_superuser=True)
+    superuser = make_member("root", is_staff=True, is_superuser=True)
     return {
         "superuser": signed_in(superuser),
         "readers": {
             "anonymous": Client(),
-            "signed in, no role": signed_in(member("nobody")),
-            "staff, no role": signed_in(member("staff-only", is_staff=True)),
-            "analyst": signed_in(member("analyst-2", ANALYSTS, is_staff=True)),
+            "signed in, no role": signed_in(make_member("nobody")),
+            "staff, no role": signed_in(make_member("staff-only", is_staff=True)),
+            "analyst": signed_in(make_member("analyst-2", ANALYSTS, is_staff=True)),
         },
-        "editor": signed_in(member("editor-2", EDITORS, is_staff=True)),
+        "editor": signed_in(make_member("editor-2", EDITORS, is_staff=True)),
     }
 
 

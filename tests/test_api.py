@@ -7,7 +7,6 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
@@ -22,6 +21,7 @@ from tests.factories import (
     make_development,
     make_evidence,
     make_framework,
+    make_member,
     make_recommendation,
     make_source,
 )
@@ -63,13 +63,6 @@ def every_row(client: Client, url: str) -> list[dict]:
     return rows
 
 
-def member(django_user_model, name, group=None, **flags):
-    user = django_user_model.objects.create_user(name, password=PASSWORD, **flags)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def token_for():
     def make(user) -> Client:
@@ -109,7 +102,7 @@ def test_public_reports_open_the_api_to_anonymous_readers(client, seed, settings
 def test_each_role_reads_the_api_as_it_reads_the_reports(
     seed, django_user_model, token_for, role, flags, status
 ):
-    user = member(django_user_model, "someone", role, **flags)
+    user = make_member("someone", role, **flags)
     for client in (signed_in(user), token_for(user)):
         for name in LISTS:
             response = client.get(api(f"{name}/"))
@@ -139,7 +132,7 @@ def test_drf_create_token_makes_a_token_that_reads_the_api(seed, analyst):
 
 
 def test_administrators_manage_tokens_in_the_admin(seed, django_user_model, analyst):
-    root = signed_in(member(django_user_model, "root", is_staff=True, is_superuser=True))
+    root = signed_in(make_member("root", is_staff=True, is_superuser=True))
     assert b"/admin/authtoken/tokenproxy/" in root.get("/admin/").content
     assert root.get("/admin/authtoken/tokenproxy/add/").status_code == 200
     response = root.post("/admin/authtoken/tokenproxy/add/", {"user": analyst.pk})

@@ -11,13 +11,13 @@ import re
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
 from tests.conftest import signed_in
+from tests.factories import make_member
 from tracker import snapshots
 from tracker.models import DataVersion, Development
 from tracker.roles import ANALYSTS, EDITORS
@@ -72,22 +72,16 @@ def state():
 def readers(seed, django_user_model):
     snapshots.take("Swept")
 
-    def member(name, group=None, **flags):
-        user = django_user_model.objects.create_user(name, password="x-long-pass-1", **flags)
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-        return user
-
     def by_token(user):
         return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
 
-    root = member("root", is_staff=True, is_superuser=True)
-    analyst = member("analyst-2", ANALYSTS, is_staff=True)
+    root = make_member("root", is_staff=True, is_superuser=True)
+    analyst = make_member("analyst-2", ANALYSTS, is_staff=True)
     return {
         "anonymous": Client(),
-        "signed in, no role": signed_in(member("nobody")),
+        "signed in, no role": signed_in(make_member("nobody")),
         "analyst": signed_in(analyst),
-        "editor": signed_in(member("editor-2", EDITORS, is_staff=True)),
+        "editor": signed_in(make_member("editor-2", EDITORS, is_staff=True)),
         "administrator": signed_in(root),
         "analyst's token": by_token(analyst),
         "administrator's token": by_token(root),

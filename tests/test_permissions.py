@@ -1,10 +1,10 @@
 """Who may do what: every kind of page, export, feed and admin action, for each role."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from tests.conftest import signed_in
+from tests.factories import make_member
 from tracker import snapshots
 from tracker.models import Development, Recommendation, Snapshot
 from tracker.roles import ANALYSTS, EDITORS
@@ -51,20 +51,14 @@ def test_the_list_of_reports_covers_every_route_of_the_app():
 
 @pytest.fixture
 def people(seed, django_user_model):
-    def member(name, group=None, **flags):
-        user = django_user_model.objects.create_user(name, password="x-long-pass-1", **flags)
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-        return user
-
     from django.test import Client
 
     return {
         "anonymous": Client(),
-        "no role": signed_in(member("nobody")),
-        "analyst": signed_in(member("analyst-1", ANALYSTS, is_staff=True)),
-        "editor": signed_in(member("editor-1", EDITORS, is_staff=True)),
-        "administrator": signed_in(member("admin-1", is_staff=True, is_superuser=True)),
+        "no role": signed_in(make_member("nobody")),
+        "analyst": signed_in(make_member("analyst-1", ANALYSTS, is_staff=True)),
+        "editor": signed_in(make_member("editor-1", EDITORS, is_staff=True)),
+        "administrator": signed_in(make_member("admin-1", is_staff=True, is_superuser=True)),
     }
 
 

@@ -70,6 +70,7 @@ from tracker.models import (
     Recommendation,
     Source,
 )
+from tracker.text import CsvLine
 
 NAME = "policy-recommendation-tracker"
 DESCRIPTOR = "datapackage.json"
@@ -518,13 +519,6 @@ class FileStats:
         return self.digest.hexdigest()
 
 
-class _Line:
-    """A file-like object csv.writer writes one line into."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -538,7 +532,7 @@ def _cell(value: Any) -> Any:
 def csv_chunks(table: Table, stats: FileStats) -> Iterator[bytes]:
     """The table as UTF-8 CSV (RFC 4180: CRLF line ends, fields quoted as needed), a
     few hundred lines at a time, counting its rows, bytes and hash in `stats`."""
-    writer = csv.writer(_Line())
+    writer = csv.writer(CsvLine())
     rows = table.rows()
     lines: Iterable[str] = [writer.writerow(table.header)]
     while lines:

@@ -45,7 +45,7 @@ from django_tables2.rows import BoundRow
 from tracker import methodology
 from tracker.interchange.export import export_chunks
 from tracker.models import CHUNK_SIZE
-from tracker.text import neutralise, neutralised
+from tracker.text import CsvLine, neutralise, neutralised
 
 if TYPE_CHECKING:
     # To the type checker a mixin of the report views is the view it is mixed into
@@ -82,15 +82,8 @@ def batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-class _Line:
-    """A file-like object csv.writer writes one line into, for streaming."""
-
-    def write(self, text):
-        return text
-
-
 def _csv(rows: Iterator[list]) -> Iterator[str]:
-    writer = csv.writer(_Line())
+    writer = csv.writer(CsvLine())
     yield "\ufeff"  # so spreadsheets read the file as UTF-8
     for batch in batches(rows, LINES_PER_CHUNK):  # fewer, larger writes to the socket
         yield "".join(writer.writerow(neutralised(row)) for row in batch)

@@ -61,8 +61,17 @@ def screenshot(page):
     return take
 
 
+def sign_in_to_admin(page: Page, username: str) -> None:
+    """Sign in on the admin's sign-in page."""
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_contain_text("Policy Recommendation Tracker")
+
+
 def sign_in_to_reports(page: Page, username: str) -> None:
-    """Sign in on the reports' sign-in page (the admin's is test_admin_entry.sign_in)."""
+    """Sign in on the reports' sign-in page."""
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)

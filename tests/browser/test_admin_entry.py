@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, PHONE
+from tests.browser.conftest import PASSWORD, PHONE, sign_in_to_admin
 from tracker.models import Development
 
 
@@ -12,14 +12,6 @@ from tracker.models import Development
 def superuser(transactional_db, django_user_model):
     call_command("loaddata", "reference", "pollmann-2023", verbosity=0)
     return django_user_model.objects.create_superuser("editor-in-chief", password=PASSWORD)
-
-
-def sign_in(page: Page, username: str):
-    page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    expect(page.locator("#site-name")).to_contain_text("Policy Recommendation Tracker")
 
 
 def choose_autocomplete(page: Page, select_id: str, term: str, option: str):
@@ -31,7 +23,7 @@ def choose_autocomplete(page: Page, select_id: str, term: str, option: str):
 
 
 def test_editor_adds_a_development_with_one_evidence_link(page: Page, superuser, screenshot):
-    sign_in(page, superuser.username)
+    sign_in_to_admin(page, superuser.username)
     page.goto("/admin/tracker/development/add/")
 
     page.fill("#id_date", "2023-09-18")
@@ -73,7 +65,7 @@ def test_editor_adds_a_development_with_one_evidence_link(page: Page, superuser,
 
 
 def test_invalid_dates_are_explained_in_the_browser_and_nothing_is_saved(page: Page, superuser):
-    sign_in(page, superuser.username)
+    sign_in_to_admin(page, superuser.username)
     page.goto("/admin/tracker/development/add/")
     page.fill("#id_title", "Backwards drill")
     page.fill("#id_date", "2023-01-14")

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PASSWORD, PHONE
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, sign_in_to_admin
 from tests.factories import make_development, make_evidence
 from tracker.models import Assessment, Development, Recommendation
 from tracker.roles import EDITORS
@@ -53,14 +53,6 @@ def people(transactional_db, django_user_model):
         published=False, drafted_by=eddie
     )
     return {"root": root, "eddie": eddie, "rita": rita, "draft": draft}
-
-
-def sign_in(page: Page, username: str):
-    page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    expect(page.locator("#site-name")).to_contain_text("Policy Recommendation Tracker")
 
 
 OVERFLOW = """() => {
@@ -137,7 +129,7 @@ def test_admin_pages_fit_a_laptop_and_are_photographed_at_both_widths(
     page: Page, people, screenshot, tmp_path, username
 ):
     """An administrator sees every form editable; an editor reads some."""
-    sign_in(page, username)
+    sign_in_to_admin(page, username)
     who = "admin" if username == "editor-in-chief" else "editor"
     wide = {}
     for name, url in pages(people):
@@ -159,7 +151,7 @@ def test_admin_pages_fit_a_laptop_and_are_photographed_at_both_widths(
 
 
 def test_an_editor_saving_a_draft_is_told_who_may_publish_it(page: Page, people, screenshot):
-    sign_in(page, "eddie")
+    sign_in_to_admin(page, "eddie")
     page.goto(f"/admin/tracker/development/{people['draft'].pk}/change/")
     expect(page.locator(".review-status")).to_contain_text(
         "You wrote it last, so someone else must publish it."

@@ -6,8 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE
-from tests.browser.test_admin_entry import PASSWORD, sign_in
+from tests.browser.conftest import PASSWORD, PHONE, sign_in_to_admin
 from tracker.models import Development, Proposal
 from tracker.roles import EDITORS
 
@@ -31,7 +30,7 @@ def sign_out(page: Page):
 
 def test_a_change_waits_then_a_colleague_approves_it(page: Page, editors, screenshot):
     raa = Development.objects.get(key=RAA)
-    sign_in(page, "eddie-editor")
+    sign_in_to_admin(page, "eddie-editor")
     page.goto(f"/admin/tracker/development/{raa.pk}/change/")
     expect(page.locator("#id_key")).to_be_disabled()
     page.fill("#id_title", "Japan and the UK sign and ratify a Reciprocal Access Agreement")
@@ -41,7 +40,7 @@ def test_a_change_waits_then_a_colleague_approves_it(page: Page, editors, screen
     expect(page.locator("#id_title")).to_have_value(raa.title)  # the live version
     sign_out(page)
 
-    sign_in(page, "rita-reviewer")
+    sign_in_to_admin(page, "rita-reviewer")
     page.goto("/admin/tracker/proposal/")
     expect(page.locator(".review-counts")).to_contain_text("Changes to developments: 1")
     screenshot("admin-review-queue-desktop")

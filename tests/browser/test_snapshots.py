@@ -6,8 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE
-from tests.browser.test_admin_entry import PASSWORD, sign_in
+from tests.browser.conftest import PASSWORD, PHONE, sign_in_to_admin
 from tests.browser.test_review import sign_out
 from tracker.models import Development, Snapshot
 from tracker.roles import EDITORS
@@ -26,7 +25,7 @@ def people(transactional_db, django_user_model):
 
 
 def test_a_snapshot_stays_as_taken_and_lists_a_later_recoding(page: Page, people, screenshot):
-    sign_in(page, "eddie-editor")
+    sign_in_to_admin(page, "eddie-editor")
     page.goto("/admin/tracker/snapshot/add/")
     page.fill("#id_title", "2026 Q4 review")
     page.click("input[name=_save]")
@@ -37,7 +36,7 @@ def test_a_snapshot_stays_as_taken_and_lists_a_later_recoding(page: Page, people
 
     raa = Development.objects.get(key=RAA)
     link = raa.evidence.get(recommendation__code="TSU-2")
-    sign_in(page, "ada-admin")
+    sign_in_to_admin(page, "ada-admin")
     page.goto(f"/admin/tracker/development/{raa.pk}/change/")
     row = page.locator("#evidence-group tr.form-row", has_text="TSU-2")
     row.locator("select[name$=-strength]").select_option(str(link.strength - 1))

@@ -15,7 +15,7 @@ from tracker.interchange.formats import (
     join_notes,
 )
 from tracker.models import CHUNK_SIZE, Development
-from tracker.text import formula_quoted
+from tracker.text import CsvLine, formula_quoted
 
 
 def export_records(developments=None) -> Iterator[dict[str, Any]]:
@@ -76,13 +76,6 @@ class ExportCounts:
     dropped: int = 0
 
 
-class _Line:
-    """A file that csv.writer writes one line into and gives it back."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
 def export_chunks(
     file_format: str, developments=None, counts: ExportCounts | None = None
 ) -> Iterator[str]:
@@ -94,7 +87,7 @@ def export_chunks(
         raise ImportFileError(f"Unknown format '{file_format}': use csv or json.")
     counts = counts if counts is not None else ExportCounts()
     if file_format == "csv":
-        writer = csv.writer(_Line(), lineterminator="\n")
+        writer = csv.writer(CsvLine(), lineterminator="\n")
         yield writer.writerow(COLUMNS)
         for record in export_records(developments):
             counts.records += 1

@@ -497,13 +497,7 @@ def parse_partial_date(value: str) -> tuple[datetime.date, str]:
 
 def format_partial_date(day: datetime.date | None, precision: str) -> str:
     """The inverse of parse_partial_date."""
-    if day is None:
-        return ""
-    if precision == dates.YEAR:
-        return f"{day.year:04d}"
-    if precision == dates.MONTH:
-        return f"{day.year:04d}-{day.month:02d}"
-    return day.isoformat()
+    return "" if day is None else dates.machine_date(day, precision)
 
 
 def split_notes(note: str) -> str | dict[str, str]:
